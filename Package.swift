@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+//
+// Gradwell: a toolkit for improving deep neural networks, driven by JSON-RPC over stdin/stdout.
+//
+// Layout (see plugins-spec/PLUGINS.md for why): this package holds the library — protocols,
+// builtins and the host — and ships it as one dynamic library product, `Gradwell`. The `gradwell`
+// executable lives in the package under `cli/`, which depends on that product, so the executable
+// and any run-time plugin share one copy of the protocol module (casts and the registry work
+// across the plugin boundary). A user's own host (compiled-in plugins) depends on the same product.
+import PackageDescription
+
+let package = Package(
+    name: "Gradwell",
+    products: [
+        .library(name: "Gradwell", type: .dynamic,
+                 targets: ["GradwellProtocols", "GradwellBuiltins", "GradwellHost"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CJansson", path: "Sources/CJansson", pkgConfig: "jansson",
+                       providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "GradwellProtocols", dependencies: ["CBLAS"], path: "Sources/Protocols"),
+        .target(name: "GradwellBuiltins", dependencies: ["GradwellProtocols", "CBLAS"],
+                path: "Sources/Builtins"),
+        .target(name: "GradwellHost", dependencies: ["GradwellProtocols", "GradwellBuiltins", "CJansson"],
+                path: "Sources/Host"),
+        .testTarget(name: "GradwellTests",
+                    dependencies: ["GradwellProtocols", "GradwellBuiltins", "GradwellHost"],
+                    path: "Tests/GradwellTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,96 @@
+import GradwellProtocols
+
+/// A named set of examples held by the host: features as float64 rows and targets beside them.
+public struct Dataset: Sendable {
+    public var name: String
+    /// Row-major, `count` rows of `featureCount`.
+    public var features: [Double]
+    public var featureCount: Int
+    /// Row-major, `count` rows of `targetColumns`: class indices (one column) or values.
+    public var targets: [Double]
+    public var targetColumns: Int
+    /// The number of classes when every target is a non-negative integer, else nil.
+    public var classCount: Int?
+    /// The statistics this set was normalized with, if it was (`dataset/normalize`).
+    public var normalization: Normalization?
+    /// The statistics of this set's original features, computed once when first asked for.
+    public var originalStatistics: Normalization?
+
+    public init(name: String, features: [Double], featureCount: Int, targets: [Double], targetColumns: Int) {
+        self.name = name
+        self.features = features
+        self.featureCount = featureCount
+        self.targets = targets
+        self.targetColumns = targetColumns
+        self.classCount = Dataset.classCount(of: targets, columns: targetColumns)
+    }
+
+    public init(name: String, generated: GeneratedData) {
+        self.init(name: name, features: generated.features, featureCount: generated.featureCount,
+                  targets: generated.labels.map(Double.init), targetColumns: 1)
+        self.classCount = generated.classCount
+    }
+
+    public var count: Int { featureCount == 0 ? targets.count / max(targetColumns, 1) : features.count / featureCount }
+
+    /// Classes are counted when targets are one column of non-negative integers.
+    static func classCount(of targets: [Double], columns: Int) -> Int? {
+        guard columns == 1, !targets.isEmpty else { return nil }
+        var largest = 0.0
+        for t in targets {
+            guard t >= 0, t.rounded() == t, t < 1e9 else { return nil }
+            largest = max(largest, t)
+        }
+        return Int(largest) + 1
+    }
+
+    /// The first (row, column) holding NaN or infinity, if any.
+    public func firstNonFinite() -> (row: Int, column: Int, inTargets: Bool)? {
+        for (i, v) in features.enumerated() where !v.isFinite { return (i / max(featureCount, 1), i % max(featureCount, 1), false) }
+        for (i, v) in targets.enumerated() where !v.isFinite { return (i / max(targetColumns, 1), i % max(targetColumns, 1), true) }
+        return nil
+    }
+
+    /// Features as a tensor of `T`.
+    public func featureTensor<T: Scalar>(_ type: T.Type = T.self) -> Tensor<T> {
+        Tensor(rows: count, columns: featureCount, storage: features.map { T($0) })
+    }
+
+    /// Targets as a tensor of `T`.
+    public func targetTensor<T: Scalar>(_ type: T.Type = T.self) -> Tensor<T> {
+        Tensor(rows: count, columns: targetColumns, storage: targets.map { T($0) })
+    }
+}
+
+/// Per-feature mean and standard deviation used to normalize inputs.
+public struct Normalization: Sendable, Equatable, Codable {
+    public var mean: [Double]
+    public var std: [Double]
+
+    public init(mean: [Double], std: [Double]) {
+        self.mean = mean
+        self.std = std
+    }
+
+    /// The statistics of `features` (row-major, `columns` wide); a constant feature gets std 1
+    /// so that it maps to zero instead of dividing by zero.
+    public static func of(_ features: [Double], columns: Int) -> Normalization {
+        let rows = columns == 0 ? 0 : features.count / columns
+        var mean = [Double](repeating: 0, count: columns)
+        var variance = [Double](repeating: 0, count: columns)
+        for r in 0..<rows { for c in 0..<columns { mean[c] += features[r * columns + c] } }
+        for c in 0..<columns { mean[c] /= Double(max(rows, 1)) }
+        for r in 0..<rows { for c in 0..<columns { let d = features[r * columns + c] - mean[c]; variance[c] += d * d } }
+        let std = variance.map { v -> Double in
+            let s = (v / Double(max(rows, 1))).squareRoot()
+            return s > 0 ? s : 1
+        }
+        return Normalization(mean: mean, std: std)
+    }
+
+    /// Applies (x - mean) / std to row-major features in place.
+    public func apply(to features: inout [Double], columns: Int) {
+        guard columns == mean.count, columns > 0 else { return }
+        for i in features.indices { let c = i % columns; features[i] = (features[i] - mean[c]) / std[c] }
+    }
+}

@@ -1,0 +1,179 @@
+import GradwellProtocols
+
+/// What `model/create` asks for, resolved against the registry.
+public struct ModelSpecification: Sendable {
+    public var input: Int
+    public var layers: [ResolvedConfig]
+    public var loss: ResolvedConfig
+    public var dtype: DType
+    public var seed: UInt64
+    public var rng: RandomStream.Family
+
+    public init(input: Int, layers: [ResolvedConfig], loss: ResolvedConfig, dtype: DType, seed: UInt64, rng: RandomStream.Family) {
+        self.input = input
+        self.layers = layers
+        self.loss = loss
+        self.dtype = dtype
+        self.seed = seed
+        self.rng = rng
+    }
+
+    /// Output width of each layer, from the definitions alone.
+    public func layerWidths(registry: Registry) -> [Int] {
+        var width = input
+        return layers.map { config in
+            width = registry.layerDefinition(config).outputUnits(config: config, inputUnits: width)
+            return width
+        }
+    }
+
+    /// The number of trainable scalars, before anything is allocated.
+    public func parameterCount(registry: Registry) -> Double {
+        var width = input
+        var total = 0.0
+        for config in layers {
+            let definition = registry.layerDefinition(config)
+            total += definition.parameterCount(config: config, inputUnits: width)
+            width = definition.outputUnits(config: config, inputUnits: width)
+        }
+        return total
+    }
+}
+
+/// A model of either element type, as the host holds it.
+public protocol TrainableModel: AnyObject {
+    var specification: ModelSpecification { get }
+    var parameterCount: Int { get }
+    var inputUnits: Int { get }
+    var outputUnits: Int { get }
+    /// Columns the targets of a compatible data set have.
+    var targetColumns: Int { get }
+    var loss: any Loss { get }
+    /// Statistics applied to inputs before they reach the network (`dataset/normalize`).
+    var normalization: Normalization? { get set }
+    /// Epochs trained over the model's life (shuffles and resumed runs count from it).
+    var epochsTrained: Int { get }
+
+    func train(_ plan: TrainingPlan, data: Dataset, observer: TrainingObserver) -> TrainingResult
+    func evaluate(_ data: Dataset) -> Evaluation
+    func predict(features: [Double], rows: Int) -> Prediction
+    func snapshot() -> ModelSnapshot
+    func restore(_ snapshot: ModelSnapshot) throws
+}
+
+/// Builds models from specifications.
+public enum ModelFactory {
+    /// Builds and initializes a model. Weights are drawn per layer from the layer's own stream,
+    /// or from one NumPy stream for the whole model with `rng: numpy` (the course's order).
+    public static func build(_ specification: ModelSpecification, registry: Registry) throws -> any TrainableModel {
+        switch specification.dtype {
+        case .float32: try Model<Float>(specification, registry: registry)
+        case .float64: try Model<Double>(specification, registry: registry)
+        }
+    }
+}
+
+/// A network with everything training keeps between requests: optimizer state, epoch count.
+public final class Model<T: Scalar>: TrainableModel {
+    public let specification: ModelSpecification
+    public let network: Network<T>
+    public var normalization: Normalization?
+    public internal(set) var epochsTrained = 0
+    /// The optimizer config whose state is kept; a `train` with another one starts fresh state.
+    var optimizerConfig: ResolvedConfig?
+    /// Per parameter, the optimizer's state tensors (in `stateSlots` order).
+    var optimizerState: [[Tensor<T>]] = []
+    var optimizerStep = 0
+    var trainingWorkspace: Workspace<T>
+    var evaluationWorkspace: Workspace<T>
+
+    public init(_ specification: ModelSpecification, registry: Registry) throws {
+        self.specification = specification
+        var shared = RandomStream.make(specification.rng, seed: specification.seed)
+        var layers: [any Layer<T>] = []
+        var width = specification.input
+        for (index, config) in specification.layers.enumerated() {
+            let initialization = specification.rng == .numpy
+                ? shared : RandomStream.make(.gradwell, seed: specification.seed, path: [UInt64(index), 0])
+            var context = LayerContext(inputUnits: width, index: index, initialization: initialization,
+                                       ownStream: RandomStream.make(.gradwell, seed: specification.seed, path: [UInt64(index), 1]),
+                                       registry: registry)
+            let layer = try registry.layerDefinition(config).make(config: config, context: &context, as: T.self)
+            if specification.rng == .numpy { shared = context.initialization }
+            layers.append(layer)
+            width = layer.outputUnits
+        }
+        let loss = try registry.makeLoss(specification.loss)
+        network = try Network(layers: layers, loss: loss, inputUnits: specification.input)
+        trainingWorkspace = Workspace(layerCount: layers.count)
+        evaluationWorkspace = Workspace(layerCount: layers.count)
+    }
+
+    public var parameterCount: Int { network.namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+    public var inputUnits: Int { specification.input }
+    public var outputUnits: Int { network.outputUnits }
+    public var targetColumns: Int { network.loss.targetColumns(outputs: outputUnits) }
+    public var loss: any Loss { network.loss }
+
+    /// Features with the model's normalization applied, as a tensor.
+    func inputTensor(_ features: [Double], rows: Int) -> Tensor<T> {
+        var values = features
+        normalization?.apply(to: &values, columns: inputUnits)
+        return Tensor(rows: rows, columns: inputUnits, storage: values.map { T($0) })
+    }
+
+    /// Cost and accuracy over a whole set in inference mode, in chunks to bound memory.
+    public func evaluate(_ data: Dataset) -> Evaluation {
+        let x = inputTensor(data.features, rows: data.count)
+        let y = data.targetTensor(T.self)
+        return evaluate(x: x, y: y)
+    }
+
+    func evaluate(x: Tensor<T>, y: Tensor<T>) -> Evaluation {
+        let chunk = 8192
+        var costSum = 0.0
+        var correct: Int? = 0
+        var yChunk = Tensor<T>()
+        var start = 0
+        while start < x.rows {
+            let indices = Array(start..<min(start + chunk, x.rows))[...]
+            x.gatherRows(indices, into: &evaluationWorkspace.activations[0])
+            y.gatherRows(indices, into: &yChunk)
+            network.forward(&evaluationWorkspace, mode: .inference)
+            let output = network.output(evaluationWorkspace)
+            costSum += network.loss.cost(output: output, targets: yChunk) * Double(indices.count)
+            var probabilities = output
+            network.predictionActivation?.apply(&probabilities)
+            if let right = network.loss.correct(predictions: probabilities, targets: yChunk), let sofar = correct {
+                correct = sofar + right
+            } else {
+                correct = nil
+            }
+            start += chunk
+        }
+        let n = x.rows
+        return Evaluation(cost: n > 0 ? costSum / Double(n) : 0,
+                          accuracy: correct.map { n > 0 ? Double($0) / Double(n) : 0 }, count: n)
+    }
+
+    public func predict(features: [Double], rows: Int) -> Prediction {
+        evaluationWorkspace.activations[0] = inputTensor(features, rows: rows)
+        let output = network.predictions(&evaluationWorkspace)
+        let values = (0..<output.rows).map { r in (0..<output.columns).map { Double(output[r, $0]) } }
+        switch network.predictionActivation {
+        case .sigmoid?:
+            // One sigmoid output is a binary label; several are independent probabilities.
+            let labels = output.columns == 1 ? values.map { $0[0] > 0.5 ? 1.0 : 0.0 } : nil
+            return Prediction(labels: labels, values: values, probabilities: true)
+        case .softmax?:
+            let labels = values.map { row -> Double in
+                var best = 0
+                for j in row.indices where row[j] > row[best] { best = j }
+                return Double(best)
+            }
+            return Prediction(labels: labels, values: values, probabilities: true)
+        default:
+            return Prediction(labels: nil, values: values, probabilities: false)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import GradwellProtocols
+
+/// The buffers one pass through a network writes: each layer's output and two gradient
+/// buffers used in turn. Training and evaluation keep separate workspaces, so switching
+/// between them never reallocates.
+public struct Workspace<T: Scalar> {
+    /// `activations[0]` is the input batch; `activations[i + 1]` is layer i's output.
+    public var activations: [Tensor<T>]
+    var upstream = Tensor<T>()
+    var downstream = Tensor<T>()
+    var scratch = Tensor<T>()
+
+    public init(layerCount: Int) {
+        activations = Array(repeating: Tensor<T>(), count: layerCount + 1)
+    }
+}
+
+/// A stack of layers with a loss: forward, loss, and backward through every layer.
+public final class Network<T: Scalar> {
+    public let layers: [any Layer<T>]
+    public let loss: any Loss
+    /// The activation applied to outputs for predictions when the loss works from logits.
+    public let predictionActivation: Activation?
+    public let inputUnits: Int
+    public var outputUnits: Int { layers.last?.outputUnits ?? inputUnits }
+
+    /// Builds the network, letting the loss take over the final activation when it fuses one.
+    /// Throws when the last layer ends in an activation the loss cannot work from.
+    public init(layers: [any Layer<T>], loss: any Loss, inputUnits: Int) throws {
+        self.layers = layers
+        self.loss = loss
+        self.inputUnits = inputUnits
+        if let fused = loss.fusedActivation, let last = layers.last {
+            if last.handOverActivation(fused) || last.outputActivation == .linear || last.outputActivation == nil {
+                predictionActivation = fused
+            } else {
+                throw GradwellError.invalid("params.layers[\(layers.count - 1)].activation",
+                    expected: "\(fused.name) or linear, since \(type(of: loss).name) computes \(fused.name) itself from logits",
+                    got: last.outputActivation!.name)
+            }
+        } else {
+            predictionActivation = nil
+        }
+    }
+
+    /// Every trainable parameter with its wire name ("layers[0].W").
+    public var namedParameters: [(name: String, parameter: Parameter<T>)] {
+        layers.enumerated().flatMap { index, layer in
+            layer.parameters.map { ("layers[\(index)].\($0.name)", $0) }
+        }
+    }
+
+    /// Runs `workspace.activations[0]` through every layer.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func forward(_ workspace: inout Workspace<T>, mode: Mode) {
+        for (index, layer) in layers.enumerated() {
+            var output = Tensor<T>()
+            swap(&output, &workspace.activations[index + 1])
+            layer.forward(workspace.activations[index], into: &output, mode: mode)
+            swap(&output, &workspace.activations[index + 1])
+        }
+    }
+
+    /// The network's raw output after `forward` (logits when the loss took the activation over).
+    public func output(_ workspace: Workspace<T>) -> Tensor<T> { workspace.activations[layers.count] }
+
+    /// Sets every parameter's gradient of the mean loss against `targets`, after a training forward.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func backward(_ workspace: inout Workspace<T>, targets: Tensor<T>) {
+        var upstream = Tensor<T>(), downstream = Tensor<T>()
+        swap(&upstream, &workspace.upstream)
+        swap(&downstream, &workspace.downstream)
+        loss.gradient(output: workspace.activations[layers.count], targets: targets, into: &upstream)
+        for index in stride(from: layers.count - 1, through: 0, by: -1) {
+            layers[index].backward(input: workspace.activations[index], output: workspace.activations[index + 1],
+                                   outputGradient: upstream, inputGradient: &downstream,
+                                   computeInputGradient: index > 0)
+            swap(&upstream, &downstream)
+        }
+        swap(&upstream, &workspace.upstream)
+        swap(&downstream, &workspace.downstream)
+    }
+
+    /// The first layer whose output holds NaN or infinity after a forward pass, if any.
+    public func firstNonFiniteLayer(_ workspace: Workspace<T>) -> Int? {
+        for index in layers.indices where !workspace.activations[index + 1].allFinite() { return index }
+        return nil
+    }
+
+    /// Probabilities (or raw outputs) for the rows in `workspace.activations[0]`, in inference mode.
+    public func predictions(_ workspace: inout Workspace<T>) -> Tensor<T> {
+        forward(&workspace, mode: .inference)
+        var result = output(workspace)
+        predictionActivation?.apply(&result)
+        return result
+    }
+}

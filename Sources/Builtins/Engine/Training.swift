@@ -1,0 +1,196 @@
+import GradwellProtocols
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Model {
+    /// Trains on `data` as `plan` says, reporting through `observer`. Never throws: divergence,
+    /// cancellation and early stopping are part of the result.
+    public func train(_ plan: TrainingPlan, data: Dataset, observer: TrainingObserver) -> TrainingResult {
+        let started = monotonicMilliseconds()
+        let x = inputTensor(data.features, rows: data.count)
+        let y = data.targetTensor(T.self)
+        let validation = plan.validation.map { (inputTensor($0.features, rows: $0.count), $0.targetTensor(T.self)) }
+        let n = x.rows
+        let batch = min(plan.batchSize ?? n, n)
+        let parameters = network.namedParameters.map(\.parameter)
+        prepareOptimizerState(plan, parameters: parameters)
+
+        var result = TrainingResult(epochs: 0, steps: 0, cost: 0, accuracy: nil, diverged: nil, cancelled: false,
+                                    stoppedEarly: false, bestEpoch: nil,
+                                    batchSizeCapped: (plan.batchSize ?? 0) > n ? n : nil, lastCost: nil,
+                                    wallMilliseconds: 0)
+        var order = Array(0..<n)
+        var targets = Tensor<T>()
+        var best: (score: Double, epoch: Int, weights: [Tensor<T>])?
+        var epochsWithoutImprovement = 0
+
+        epochLoop: for epoch in 0..<plan.epochs {
+            let learningRate = plan.schedule?.learningRate(base: plan.optimizer.learningRate, epoch: epoch,
+                                                           totalEpochs: plan.epochs) ?? plan.optimizer.learningRate
+            if plan.shuffle && batch < n { order = shuffledOrder(n, seed: plan.seed) }
+            var epochCost = 0.0
+            var start = 0
+            var lastGradientNorm: Double?
+            while start < n {
+                let indices = order[start..<min(start + batch, n)]
+                start += batch
+                x.gatherRows(indices, into: &trainingWorkspace.activations[0])
+                y.gatherRows(indices, into: &targets)
+                network.forward(&trainingWorkspace, mode: .training)
+                var cost = network.loss.cost(output: network.output(trainingWorkspace), targets: targets)
+                for regularizer in plan.regularizers {
+                    for parameter in parameters where parameter.regularized {
+                        cost += regularizer.cost(parameter.value, examples: indices.count)
+                    }
+                }
+                if !cost.isFinite {
+                    result.diverged = Divergence(epoch: epoch, step: result.steps,
+                                                 layer: network.firstNonFiniteLayer(trainingWorkspace))
+                    break epochLoop
+                }
+                network.backward(&trainingWorkspace, targets: targets)
+                for regularizer in plan.regularizers {
+                    for parameter in parameters where parameter.regularized {
+                        regularizer.addGradient(parameter.value, examples: indices.count, to: &parameter.gradient)
+                    }
+                }
+                lastGradientNorm = clip(parameters, plan.clip)
+                optimizerStep += 1
+                for (index, parameter) in parameters.enumerated() {
+                    plan.optimizer.update(&parameter.value, gradient: parameter.gradient,
+                                          state: &optimizerState[index], step: optimizerStep,
+                                          learningRate: learningRate)
+                }
+                result.steps += 1
+                epochCost += cost * Double(indices.count)
+                if observer.shouldStop() {
+                    result.cancelled = true
+                    result.lastCost = epochCost / Double(max(start >= n ? n : start, 1))
+                    break epochLoop
+                }
+            }
+            epochsTrained += 1
+            result.epochs = epoch + 1
+            let meanCost = epochCost / Double(max(n, 1))
+            result.lastCost = meanCost
+
+            var report = MetricReport(epoch: epoch, step: result.steps, cost: meanCost, learningRate: learningRate,
+                                      validationCost: nil, validationAccuracy: nil, gradientNorm: lastGradientNorm,
+                                      layers: nil)
+            if let (vx, vy) = validation {
+                let evaluation = evaluate(x: vx, y: vy)
+                report.validationCost = evaluation.cost
+                report.validationAccuracy = evaluation.accuracy
+            }
+            if plan.diagnostics { report.layers = diagnostics(learningRate: learningRate) }
+            if epoch % plan.reportEvery == 0 || epoch == plan.epochs - 1 { observer.onMetric(report) }
+
+            if let stopping = plan.earlyStopping, let score = monitoredScore(report, stopping.monitor) {
+                if best == nil || score < best!.score - stopping.minDelta {
+                    best = (score, epoch, stopping.restoreBest ? parameters.map(\.value) : [])
+                    epochsWithoutImprovement = 0
+                } else {
+                    epochsWithoutImprovement += 1
+                    if epochsWithoutImprovement >= stopping.patience {
+                        result.stoppedEarly = true
+                        break epochLoop
+                    }
+                }
+            }
+        }
+
+        if let stopping = plan.earlyStopping, stopping.restoreBest, let best, !best.weights.isEmpty {
+            for (parameter, weights) in zip(parameters, best.weights) { parameter.value = weights }
+            result.bestEpoch = best.epoch
+        }
+        let evaluation = evaluate(x: x, y: y)
+        result.cost = evaluation.cost
+        result.accuracy = evaluation.accuracy
+        if result.diverged == nil && !evaluation.cost.isFinite {
+            result.diverged = Divergence(epoch: max(result.epochs - 1, 0), step: result.steps, layer: nil)
+        }
+        result.wallMilliseconds = monotonicMilliseconds() - started
+        return result
+    }
+
+    /// Keeps the optimizer's state when the same optimizer continues; starts fresh otherwise.
+    private func prepareOptimizerState(_ plan: TrainingPlan, parameters: [Parameter<T>]) {
+        if optimizerConfig == plan.optimizerConfig && optimizerState.count == parameters.count { return }
+        optimizerConfig = plan.optimizerConfig
+        optimizerStep = 0
+        optimizerState = parameters.map { parameter in
+            plan.optimizer.stateSlots.map { _ in Tensor<T>(rows: parameter.value.rows, columns: parameter.value.columns) }
+        }
+    }
+
+    /// The order of examples for the next epoch. With `rng: numpy` this is the course's
+    /// `np.random.seed(seed + 1 + epoch); np.random.permutation(m)`; otherwise a stream derived
+    /// from (seed, epoch). Epochs count over the model's life, so two runs of 5 epochs shuffle
+    /// as one run of 10.
+    private func shuffledOrder(_ n: Int, seed: UInt64) -> [Int] {
+        switch specification.rng {
+        case .numpy:
+            var random = NumpyRandomState(seed: UInt32(truncatingIfNeeded: seed &+ 1 &+ UInt64(epochsTrained)))
+            return random.permutation(n)
+        case .gradwell:
+            var random = GradwellRandom.derived(seed: seed, path: [UInt64(epochsTrained)])
+            return random.permutation(n)
+        }
+    }
+
+    /// Clips gradients as asked and returns their global norm before clipping.
+    private func clip(_ parameters: [Parameter<T>], _ clip: Clip?) -> Double? {
+        guard let clip else { return nil }
+        let norm = parameters.reduce(0.0) { $0 + $1.gradient.squaredNorm() }.squareRoot()
+        if let maxValue = clip.maxValue {
+            let limit = T(maxValue)
+            for parameter in parameters {
+                for i in 0..<parameter.gradient.count {
+                    parameter.gradient.storage[i] = min(max(parameter.gradient.storage[i], -limit), limit)
+                }
+            }
+        }
+        if let maxNorm = clip.maxNorm, norm > maxNorm, norm.isFinite {
+            let factor = T(maxNorm / norm)
+            for parameter in parameters { Kernels.scale(&parameter.gradient, by: factor) }
+        }
+        return norm
+    }
+
+    private func monitoredScore(_ report: MetricReport, _ monitor: EarlyStopping.Monitor) -> Double? {
+        switch monitor {
+        case .valCost: report.validationCost
+        case .valAccuracy: report.validationAccuracy.map { -$0 }
+        }
+    }
+
+    private func diagnostics(learningRate: Double) -> [LayerDiagnostics] {
+        network.layers.enumerated().compactMap { index, layer in
+            guard let weights = layer.parameters.first(where: { $0.regularized }) else { return nil }
+            let gradientNorm = layer.parameters.reduce(0.0) { $0 + $1.gradient.squaredNorm() }.squareRoot()
+            let weightNorm = weights.value.squaredNorm().squareRoot()
+            var dead: Double?
+            if layer.outputActivation == .relu {
+                let output = trainingWorkspace.activations[index + 1]
+                var deadUnits = 0
+                for column in 0..<output.columns {
+                    var alive = false
+                    for row in 0..<output.rows where output[row, column] > 0 { alive = true; break }
+                    if !alive { deadUnits += 1 }
+                }
+                dead = Double(deadUnits) / Double(max(output.columns, 1))
+            }
+            return LayerDiagnostics(layer: index, gradientNorm: gradientNorm, weightNorm: weightNorm,
+                                    updateRatio: weightNorm > 0 ? learningRate * gradientNorm / weightNorm : 0,
+                                    deadFraction: dead)
+        }
+    }
+}
+
+/// Milliseconds from a monotonic clock.
+func monotonicMilliseconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) * 1000 + Double(now.tv_nsec) / 1_000_000
+}

@@ -1,0 +1,142 @@
+import GradwellProtocols
+
+/// Everything a `train` request asks for, typed and validated by the host.
+public struct TrainingPlan {
+    public var epochs: Int
+    /// nil: the whole set in one batch (batch gradient descent). Capped at the set's size.
+    public var batchSize: Int?
+    public var shuffle: Bool
+    public var seed: UInt64
+    public var reportEvery: Int
+    public var optimizerConfig: ResolvedConfig
+    public var optimizer: any Optimizer
+    public var schedule: (any Schedule)?
+    public var regularizers: [any Regularizer]
+    public var clip: Clip?
+    public var validation: Dataset?
+    public var earlyStopping: EarlyStopping?
+    /// Per-layer gradient and weight norms in metrics.
+    public var diagnostics: Bool
+
+    public init(epochs: Int, batchSize: Int?, shuffle: Bool, seed: UInt64, reportEvery: Int,
+                optimizerConfig: ResolvedConfig, optimizer: any Optimizer, schedule: (any Schedule)? = nil,
+                regularizers: [any Regularizer] = [], clip: Clip? = nil, validation: Dataset? = nil,
+                earlyStopping: EarlyStopping? = nil, diagnostics: Bool = false) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.seed = seed
+        self.reportEvery = reportEvery
+        self.optimizerConfig = optimizerConfig
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.regularizers = regularizers
+        self.clip = clip
+        self.validation = validation
+        self.earlyStopping = earlyStopping
+        self.diagnostics = diagnostics
+    }
+}
+
+/// Gradient clipping: rescale all gradients so their global norm is at most `maxNorm`, and/or
+/// clamp each element to ±`maxValue`.
+public struct Clip: Sendable {
+    public var maxNorm: Double?
+    public var maxValue: Double?
+    public init(maxNorm: Double?, maxValue: Double?) {
+        self.maxNorm = maxNorm
+        self.maxValue = maxValue
+    }
+}
+
+/// Stop when the validation metric has not improved by `minDelta` for `patience` epochs.
+public struct EarlyStopping: Sendable {
+    public enum Monitor: String, Sendable { case valCost = "val_cost", valAccuracy = "val_accuracy" }
+    public var monitor: Monitor
+    public var patience: Int
+    public var minDelta: Double
+    public var restoreBest: Bool
+    public init(monitor: Monitor, patience: Int, minDelta: Double, restoreBest: Bool) {
+        self.monitor = monitor
+        self.patience = patience
+        self.minDelta = minDelta
+        self.restoreBest = restoreBest
+    }
+}
+
+/// One `metric` notification's content.
+public struct MetricReport: Sendable {
+    public var epoch: Int
+    public var step: Int
+    public var cost: Double
+    public var learningRate: Double
+    public var validationCost: Double?
+    public var validationAccuracy: Double?
+    public var gradientNorm: Double?
+    /// Per-layer figures when diagnostics are on.
+    public var layers: [LayerDiagnostics]?
+}
+
+/// Per-layer health figures: vanishing/exploding gradients and dead units show up here.
+public struct LayerDiagnostics: Sendable {
+    public var layer: Int
+    public var gradientNorm: Double
+    public var weightNorm: Double
+    /// ||lr · g|| / ||W||: how much one step moves the weights.
+    public var updateRatio: Double
+    /// Fraction of ReLU units that output zero for every example of the last batch.
+    public var deadFraction: Double?
+}
+
+/// Where training hit a non-finite value.
+public struct Divergence: Sendable {
+    public var epoch: Int
+    public var step: Int
+    /// The first layer whose output was not finite, or nil when only the cost was.
+    public var layer: Int?
+}
+
+/// What a `train` request returns.
+public struct TrainingResult: Sendable {
+    public var epochs: Int
+    public var steps: Int
+    /// Cost and accuracy over the whole training set in inference mode, after training.
+    public var cost: Double
+    public var accuracy: Double?
+    public var diverged: Divergence?
+    public var cancelled: Bool
+    public var stoppedEarly: Bool
+    /// Epoch whose weights were restored (restore_best).
+    public var bestEpoch: Int?
+    /// The batch size used when the requested one was larger than the set (full batch).
+    public var batchSizeCapped: Int?
+    public var lastCost: Double?
+    public var wallMilliseconds: Double
+}
+
+/// What `evaluate` returns.
+public struct Evaluation: Sendable {
+    public var cost: Double
+    public var accuracy: Double?
+    public var count: Int
+}
+
+/// What `predict` returns: one row per input.
+public struct Prediction: Sendable {
+    /// Class labels (classification) or raw outputs (regression), row by row.
+    public var labels: [Double]?
+    public var values: [[Double]]
+    /// True when `values` are probabilities.
+    public var probabilities: Bool
+}
+
+/// Callbacks a running `train` uses to report and to learn it should stop.
+public struct TrainingObserver {
+    public var onMetric: (MetricReport) -> Void
+    /// Checked after every step; true stops at the end of that step (cancel, signal).
+    public var shouldStop: () -> Bool
+    public init(onMetric: @escaping (MetricReport) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }) {
+        self.onMetric = onMetric
+        self.shouldStop = shouldStop
+    }
+}

@@ -1,0 +1,49 @@
+import GradwellProtocols
+
+/// An activation on its own, for networks that put one after batch norm or dropout.
+public final class ActivationLayer<T: Scalar>: Layer {
+    public private(set) var activation: Activation
+    public let outputUnits: Int
+
+    public init(activation: Activation, units: Int) {
+        self.activation = activation
+        self.outputUnits = units
+    }
+
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func forward(_ input: Tensor<T>, into output: inout Tensor<T>, mode: Mode) {
+        Kernels.copy(input, into: &output)
+        activation.apply(&output)
+    }
+
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func backward(input: Tensor<T>, output: Tensor<T>, outputGradient: Tensor<T>,
+                         inputGradient: inout Tensor<T>, computeInputGradient: Bool) {
+        guard computeInputGradient else { return }
+        Kernels.copy(outputGradient, into: &inputGradient)
+        activation.backward(output: output, gradient: &inputGradient)
+    }
+
+    public var outputActivation: Activation? { activation }
+
+    public func handOverActivation(_ handed: Activation) -> Bool {
+        guard activation == handed else { return false }
+        activation = .linear
+        return true
+    }
+}
+
+/// Registers `activation`.
+public struct ActivationDefinition: LayerDefinition {
+    public static let name = "activation"
+    public static let summary = "An activation function as its own layer."
+    public static let parameters: [ParameterSpec] = [
+        .choice("activation", Activation.names, default: nil, "The function to apply."),
+        .number("negative_slope", default: 0.01, min: 0, "Slope for negative inputs of leaky_relu."),
+    ]
+
+    public static func make<T: Scalar>(config: ResolvedConfig, context: inout LayerContext, as: T.Type) throws -> any Layer<T> {
+        ActivationLayer(activation: Activation(name: config.string("activation"), slope: config.double("negative_slope"))!,
+                        units: context.inputUnits)
+    }
+}

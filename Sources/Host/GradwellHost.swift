@@ -1,0 +1,91 @@
+import Foundation
+import GradwellBuiltins
+import GradwellProtocols
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `gradwell` command: serves the JSON-RPC protocol on stdin/stdout, or runs a file of
+/// requests for a person (`gradwell run FILE`).
+///
+/// A user's own host with compiled-in components calls
+/// `GradwellHost.main(registry: .builtins.adding(optimizers: [Lion.self], origin: "mine"))`.
+public enum GradwellHost {
+    public static let usage = """
+        usage: gradwell [options]                 serve JSON-RPC 2.0 requests, one per line, on stdin/stdout
+               gradwell run FILE.jsonl [--json] [options]
+                                                  run a file of requests; print a summary table
+                                                  (--json: the raw responses instead)
+        options:
+          --max-line-bytes N   longest request line accepted (default 67108864)
+          --max-elements N     most elements in any one tensor (default 268435456)
+          --threads N          BLAS threads (default 1; results are bit-identical for a fixed count)
+          --version, --help
+        """
+
+    /// Runs the command line and exits with its status.
+    public static func main(registry: Registry = .builtins, arguments: [String] = CommandLine.arguments) -> Never {
+        exit(run(registry: registry, arguments: Array(arguments.dropFirst())))
+    }
+
+    static func run(registry: Registry, arguments: [String]) -> Int32 {
+        var limits = Limits()
+        var threads = 1
+        var positional: [String] = []
+        var json = false
+        var index = 0
+        func value(_ flag: String) -> Int? {
+            index += 1
+            guard index < arguments.count, let number = Int(arguments[index]), number > 0 else {
+                FileHandle.standardError.write(Data("gradwell: \(flag) needs a positive integer\n".utf8))
+                return nil
+            }
+            return number
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--help", "-h":
+                print(usage)
+                return 0
+            case "--version":
+                print("gradwell \(Session.version) (protocol \(Session.protocolVersion))")
+                return 0
+            case "--max-line-bytes":
+                guard let n = value(argument) else { return 2 }
+                limits.maxLineBytes = n
+            case "--max-elements":
+                guard let n = value(argument) else { return 2 }
+                limits.maxElements = n
+            case "--threads":
+                guard let n = value(argument) else { return 2 }
+                threads = n
+            case "--json":
+                json = true
+            default:
+                if argument.hasPrefix("-") {
+                    FileHandle.standardError.write(Data("gradwell: unknown option \(argument)\n\(usage)\n".utf8))
+                    return 2
+                }
+                positional.append(argument)
+            }
+            index += 1
+        }
+        BLASThreads.set(threads)
+        Server.installSignalHandlers()
+        let session = Session(registry: registry, limits: limits)
+        switch positional.first {
+        case nil:
+            return Server(session: session, output: LineWriter(descriptor: 1)).serve(maxLineBytes: limits.maxLineBytes)
+        case "run":
+            guard positional.count == 2 else {
+                FileHandle.standardError.write(Data("gradwell: run needs one file\n\(usage)\n".utf8))
+                return 2
+            }
+            return RunCommand(session: session, path: positional[1], json: json).execute()
+        default:
+            FileHandle.standardError.write(Data("gradwell: unknown command \(positional[0])\n\(usage)\n".utf8))
+            return 2
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import GradwellBuiltins
+import GradwellProtocols
+
+extension Methods {
+    /// `model/create`: resolve every layer against the registry, check the size, build.
+    static func modelCreate(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["name", "input", "layers", "loss", "dtype", "seed", "rng"])
+        let name = try params.name("name")
+        let specification = try modelSpecification(params, registry: session.registry, session: session)
+        let model = try ModelFactory.build(specification, registry: session.registry)
+        session.models[name] = model
+        return describe(name: name, model: model)
+    }
+
+    static func modelSpecification(_ params: Params, registry: Registry, session: Session) throws -> ModelSpecification {
+        let input = try params.int("input", min: 1)
+        guard let layerValues = try params.array("layers") else {
+            throw GradwellError.missing(params.field("layers"), expected: "an array of layers")
+        }
+        guard !layerValues.isEmpty else {
+            throw GradwellError.invalid(params.field("layers"), expected: "at least one layer", got: "an empty array")
+        }
+        let layers = try layerValues.enumerated().map { index, value in
+            try registry.resolve(value, kind: .layer, path: "\(params.field("layers"))[\(index)]")
+        }
+        let loss = try registry.resolve(params.value("loss") ?? "binary_cross_entropy", kind: .loss, path: params.field("loss"))
+        let dtype = DType(rawValue: try params.string("dtype", default: "float32", choices: DType.allCases.map(\.rawValue)))!
+        let specification = ModelSpecification(input: input, layers: layers, loss: loss, dtype: dtype,
+                                               seed: try params.seed(), rng: try params.rng())
+        // Sizes are checked from the definitions before any tensor exists.
+        try session.checkElements(Double(input), path: params.field("input"), what: "an input row")
+        var width = input
+        for (index, config) in layers.enumerated() {
+            let definition = registry.layerDefinition(config)
+            try session.checkElements(definition.parameterCount(config: config, inputUnits: width),
+                                      path: "\(params.field("layers"))[\(index)]", what: "layer \(index)'s parameters")
+            width = definition.outputUnits(config: config, inputUnits: width)
+            try session.checkElements(Double(width), path: "\(params.field("layers"))[\(index)]", what: "layer \(index)'s output row")
+        }
+        try session.checkElements(specification.parameterCount(registry: registry), path: params.field("layers"),
+                                  what: "the model's parameters")
+        return specification
+    }
+
+    static func describe(name: String, model: any TrainableModel) -> ConfigValue {
+        let specification = model.specification
+        return .object([
+            "name": .string(name),
+            "input": .int(specification.input),
+            "outputs": .int(model.outputUnits),
+            "parameters": .int(model.parameterCount),
+            "layers": .array(specification.layers.map(\.configValue)),
+            "loss": specification.loss.configValue,
+            "dtype": .string(specification.dtype.rawValue),
+            "seed": .int(Int(specification.seed)),
+            "rng": .string(specification.rng.rawValue),
+            "epochs_trained": .int(model.epochsTrained),
+        ])
+    }
+
+    /// Checks that `data` fits `model`: feature count, and targets the loss can read.
+    static func checkCompatible(_ data: Dataset, _ model: any TrainableModel, path: String) throws {
+        guard data.featureCount == model.inputUnits else {
+            throw GradwellError(.invalidParams,
+                "\(path): data set '\(data.name)' has \(data.featureCount) features per row, the model takes \(model.inputUnits)",
+                data: [ConfigEntry(key: "path", value: .string(path)),
+                       ConfigEntry(key: "expected", value: .string("\(model.inputUnits) features per row")),
+                       ConfigEntry(key: "got", value: .int(data.featureCount))])
+        }
+        let lossName = type(of: model.loss).name
+        let columns = model.targetColumns
+        func mismatch(_ expected: String, _ got: String) -> GradwellError {
+            GradwellError(.invalidParams, "\(path): data set '\(data.name)' has \(got); \(lossName) on \(model.outputUnits) output(s) needs \(expected)",
+                          data: [ConfigEntry(key: "path", value: .string(path)),
+                                 ConfigEntry(key: "expected", value: .string(expected)),
+                                 ConfigEntry(key: "got", value: .string(got))])
+        }
+        guard data.targetColumns == columns else {
+            throw mismatch("\(columns) target column(s)", "\(data.targetColumns) target column(s)")
+        }
+        switch model.loss.fusedActivation {
+        case .sigmoid?:
+            if let bad = data.targets.first(where: { $0 != 0 && $0 != 1 }) {
+                throw mismatch("labels 0 or 1", "a label \(bad)")
+            }
+        case .softmax?:
+            if let bad = data.targets.first(where: { !($0 >= 0 && $0 < Double(model.outputUnits) && $0.rounded() == $0) }) {
+                throw mismatch("class indices 0..<\(model.outputUnits)", "a label \(bad)")
+            }
+        default:
+            break
+        }
+    }
+
+    /// `evaluate`: cost and accuracy over a whole set, inference mode.
+    static func evaluate(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["model", "data"])
+        let model = try session.model(params)
+        let data = try session.dataset(params, "data")
+        try checkCompatible(data, model, path: params.field("data"))
+        let evaluation = model.evaluate(data)
+        return withFiniteFlags([
+            ConfigEntry(key: "cost", value: .number(evaluation.cost)),
+            ConfigEntry(key: "accuracy", value: evaluation.accuracy.map { .number($0) } ?? .null),
+            ConfigEntry(key: "n", value: .int(evaluation.count)),
+        ])
+    }
+
+    /// `predict`: outputs for rows sent in the request.
+    static func predict(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["model", "x"])
+        let model = try session.model(params)
+        let (features, rows, columns) = try matrix(params, "x", session: session)
+        guard columns == model.inputUnits else {
+            throw GradwellError.invalid("\(params.field("x"))[0]", expected: "\(model.inputUnits) numbers per row (the model's input)", got: "\(columns)")
+        }
+        try session.checkElements(Double(rows) * Double(model.outputUnits), path: params.field("x"), what: "the predictions")
+        let prediction = model.predict(features: features, rows: rows)
+        var entries: [ConfigEntry] = []
+        let rowsValue = ConfigValue.array(prediction.values.map { .array($0.map { .number($0) }) })
+        if let labels = prediction.labels {
+            entries.append(ConfigEntry(key: "y", value: .array(labels.map { .int(Int($0)) })))
+        } else {
+            entries.append(ConfigEntry(key: "y", value: rowsValue))
+        }
+        if prediction.probabilities { entries.append(ConfigEntry(key: "probabilities", value: rowsValue)) }
+        return withFiniteFlags(entries)
+    }
+
+    /// Adds `"non_finite": [keys]` when a top-level number is NaN or infinite (written as null).
+    static func withFiniteFlags(_ entries: [ConfigEntry]) -> ConfigValue {
+        var result = entries
+        let bad = entries.filter { entry in
+            if case .number(let d) = entry.value { return !d.isFinite }
+            return false
+        }.map { ConfigValue.string($0.key) }
+        if !bad.isEmpty { result.append(ConfigEntry(key: "non_finite", value: .array(bad))) }
+        return .object(result)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import GradwellProtocols
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT/SIGTERM: a running `train` stops at the end of its step, is answered as
+/// cancelled, and the host exits 0.
+let stopSignal = Atomic<Int32>(0)
+
+/// Serves JSON-RPC on stdin/stdout: a reader thread splits stdin into lines (acting on
+/// `$/cancel` at once), and this thread answers them in order.
+final class Server: @unchecked Sendable {
+    private let session: Session
+    private let output: LineWriter
+    private let condition = NSCondition()
+    private var queue: [LineReader.Line] = []
+    private var inputEnded = false
+    private let cancelLock = NSLock()
+    private var cancelled: Set<String> = []
+
+    init(session: Session, output: LineWriter) {
+        self.session = session
+        self.output = output
+    }
+
+    static func installSignalHandlers() {
+        signal(SIGPIPE, SIG_IGN)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in stopSignal.store(1, ordering: .relaxed) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
+    }
+
+    func isCancelled(_ key: String) -> Bool {
+        if stopSignal.load(ordering: .relaxed) != 0 { return true }
+        cancelLock.lock()
+        defer { cancelLock.unlock() }
+        return cancelled.contains(key)
+    }
+
+    /// Reads until EOF or `shutdown`; returns the exit status.
+    func serve(maxLineBytes: Int) -> Int32 {
+        let reader = Thread { [self] in
+            let lines = LineReader(descriptor: 0, maximumLength: maxLineBytes)
+            while let line = lines.next() {
+                noteCancellation(line)
+                condition.lock()
+                queue.append(line)
+                condition.signal()
+                condition.unlock()
+            }
+            condition.lock()
+            inputEnded = true
+            condition.signal()
+            condition.unlock()
+        }
+        reader.stackSize = 16 << 20
+        reader.start()
+
+        let dispatcher = Dispatcher(session: session, emit: { [output] in output.write($0) },
+                                    isCancelled: { [self] in isCancelled($0) })
+        while true {
+            condition.lock()
+            while queue.isEmpty && !inputEnded && stopSignal.load(ordering: .relaxed) == 0 {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
+            }
+            if stopSignal.load(ordering: .relaxed) != 0 || (queue.isEmpty && inputEnded) {
+                condition.unlock()
+                return 0
+            }
+            let line = queue.removeFirst()
+            condition.unlock()
+            dispatcher.handle(line)
+            if session.shutdownRequested || stopSignal.load(ordering: .relaxed) != 0 { return 0 }
+        }
+    }
+
+    /// `$/cancel` acts as soon as it is read, even while another request runs.
+    private func noteCancellation(_ line: LineReader.Line) {
+        guard case .text(let bytes) = line, bytes.count < 4096 else { return }
+        guard String(decoding: bytes, as: UTF8.self).contains("$/cancel"),
+              case .success(let message) = JSON.parse(bytes),
+              message["method"] == .string("$/cancel"), let target = message["params"]?["id"] else { return }
+        cancelLock.lock()
+        cancelled.insert(JSON.encode(target))
+        cancelLock.unlock()
+    }
+}

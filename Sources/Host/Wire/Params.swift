@@ -1,0 +1,140 @@
+import GradwellProtocols
+
+/// Typed access to a request's `params` object, every error naming the field's full path
+/// (`params.layers[1].units`) and what was expected.
+struct Params {
+    let entries: [ConfigEntry]
+    let path: String
+
+    init(_ value: ConfigValue, path: String = "params") throws {
+        guard case .object(let entries) = value else {
+            throw GradwellError.invalid(path, expected: "an object", got: value.typeDescription)
+        }
+        self.entries = entries
+        self.path = path
+    }
+
+    func field(_ key: String) -> String { "\(path).\(key)" }
+
+    /// The raw value of `key`, or nil when absent or null.
+    func value(_ key: String) -> ConfigValue? {
+        guard let value = entries.first(where: { $0.key == key })?.value, !value.isNull else { return nil }
+        return value
+    }
+
+    func has(_ key: String) -> Bool { value(key) != nil }
+
+    /// Refuses members not in `known`, so a misspelt option is an error instead of being ignored.
+    func allowOnly(_ known: [String]) throws {
+        for entry in entries where !known.contains(entry.key) {
+            throw GradwellError(.invalidParams,
+                "\(field(entry.key)) is not a parameter of this method; it takes: \(known.joined(separator: ", "))",
+                data: [ConfigEntry(key: "path", value: .string(field(entry.key))),
+                       ConfigEntry(key: "expected", value: .string("one of: \(known.joined(separator: ", "))"))])
+        }
+    }
+
+    func string(_ key: String) throws -> String {
+        guard let value = value(key) else { throw GradwellError.missing(field(key), expected: "a string") }
+        guard let text = value.stringValue else {
+            throw GradwellError.invalid(field(key), expected: "a string", got: value.typeDescription)
+        }
+        return text
+    }
+
+    func string(_ key: String, default fallback: String, choices: [String] = []) throws -> String {
+        guard has(key) else { return fallback }
+        let text = try string(key)
+        if !choices.isEmpty && !choices.contains(text) {
+            throw GradwellError.invalid(field(key), expected: "one of \(choices.joined(separator: ", "))", got: "'\(text)'")
+        }
+        return text
+    }
+
+    /// A non-empty name: of a data set or a model.
+    func name(_ key: String) throws -> String {
+        let text = try string(key)
+        guard !text.isEmpty, text.count <= 256 else {
+            throw GradwellError.invalid(field(key), expected: "a non-empty name of at most 256 characters", got: "'\(text.prefix(40))'")
+        }
+        return text
+    }
+
+    func int(_ key: String, default fallback: Int? = nil, min: Int? = nil, max: Int? = nil) throws -> Int {
+        let expected = Self.describe("an integer", min: min.map(Double.init), max: max.map(Double.init))
+        guard let value = value(key) else {
+            if let fallback { return fallback }
+            throw GradwellError.missing(field(key), expected: expected)
+        }
+        guard let number = value.intValue else {
+            let got = value.doubleValue.map { "\($0)" } ?? value.typeDescription
+            throw GradwellError.invalid(field(key), expected: expected, got: got)
+        }
+        if let min, number < min { throw GradwellError.invalid(field(key), expected: expected, got: "\(number)") }
+        if let max, number > max { throw GradwellError.invalid(field(key), expected: expected, got: "\(number)") }
+        return number
+    }
+
+    func optionalInt(_ key: String, min: Int? = nil, max: Int? = nil) throws -> Int? {
+        has(key) ? try int(key, min: min, max: max) : nil
+    }
+
+    func double(_ key: String, default fallback: Double? = nil, min: Double? = nil, max: Double? = nil,
+                exclusiveMin: Bool = false) throws -> Double {
+        let expected = Self.describe("a number", min: min, max: max, exclusiveMin: exclusiveMin)
+        guard let value = value(key) else {
+            if let fallback { return fallback }
+            throw GradwellError.missing(field(key), expected: expected)
+        }
+        guard let number = value.doubleValue, number.isFinite else {
+            throw GradwellError.invalid(field(key), expected: expected, got: value.typeDescription)
+        }
+        if let min, exclusiveMin ? !(number > min) : !(number >= min) {
+            throw GradwellError.invalid(field(key), expected: expected, got: "\(number)")
+        }
+        if let max, number > max { throw GradwellError.invalid(field(key), expected: expected, got: "\(number)") }
+        return number
+    }
+
+    func optionalDouble(_ key: String, min: Double? = nil, max: Double? = nil, exclusiveMin: Bool = false) throws -> Double? {
+        has(key) ? try double(key, min: min, max: max, exclusiveMin: exclusiveMin) : nil
+    }
+
+    func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        guard let value = value(key) else { return fallback }
+        guard let flag = value.boolValue else {
+            throw GradwellError.invalid(field(key), expected: "a boolean", got: value.typeDescription)
+        }
+        return flag
+    }
+
+    func object(_ key: String) throws -> Params? {
+        guard let value = value(key) else { return nil }
+        return try Params(value, path: field(key))
+    }
+
+    func array(_ key: String) throws -> [ConfigValue]? {
+        guard let value = value(key) else { return nil }
+        guard let items = value.arrayValue else {
+            throw GradwellError.invalid(field(key), expected: "an array", got: value.typeDescription)
+        }
+        return items
+    }
+
+    /// A seed: an integer in 0...2^32-1 (the range NumPy's legacy seeding accepts).
+    func seed(_ key: String = "seed", default fallback: Int = 0) throws -> UInt64 {
+        UInt64(try int(key, default: fallback, min: 0, max: Int(UInt32.max)))
+    }
+
+    /// The random generator family (`"rng"`).
+    func rng() throws -> RandomStream.Family {
+        RandomStream.Family(rawValue: try string("rng", default: "gradwell", choices: RandomStream.Family.allCases.map(\.rawValue)))!
+    }
+
+    static func describe(_ base: String, min: Double?, max: Double?, exclusiveMin: Bool = false) -> String {
+        var bounds: [String] = []
+        if let min { bounds.append("\(exclusiveMin ? ">" : ">=") \(ParameterSpec.formatBound(min))") }
+        if let max { bounds.append("<= \(ParameterSpec.formatBound(max))") }
+        return bounds.isEmpty ? base : base + " " + bounds.joined(separator: " and ")
+    }
+}

@@ -1,0 +1,108 @@
+/// Whether a forward pass is part of training (dropout active, batch statistics) or not.
+public enum Mode: Sendable {
+    case training
+    case inference
+}
+
+/// A trainable tensor of a layer with its gradient, shared by reference with the optimizer.
+public final class Parameter<T: Scalar> {
+    /// The name within its layer: "W", "b", "gamma", "beta".
+    public let name: String
+    public var value: Tensor<T>
+    public var gradient: Tensor<T>
+    /// Whether weight penalties (L2, L1) apply: weights yes; biases and batch-norm parameters no.
+    public let regularized: Bool
+
+    public init(name: String, value: Tensor<T>, regularized: Bool) {
+        self.name = name
+        self.value = value
+        self.gradient = Tensor(rows: value.rows, columns: value.columns)
+        self.regularized = regularized
+    }
+}
+
+/// One layer of a network: forward, and backward right beside it.
+///
+/// Buffers belong to the caller: `forward` writes into `output` and `backward` into
+/// `inputGradient`, both resized by the layer, so a training step reuses the same storage
+/// every time and allocates nothing once warmed up.
+public protocol Layer<Element>: AnyObject {
+    associatedtype Element: Scalar
+
+    /// Width of the output rows.
+    var outputUnits: Int { get }
+    /// Trainable parameters, in a fixed order (checkpoints and optimizers rely on it).
+    var parameters: [Parameter<Element>] { get }
+
+    /// Computes the output for a batch of input rows.
+    func forward(_ input: Tensor<Element>, into output: inout Tensor<Element>, mode: Mode)
+
+    /// Given dL/d(output), accumulates nothing: it *sets* each parameter's gradient and, when
+    /// `computeInputGradient`, writes dL/d(input). `input` and `output` are those of the last
+    /// forward pass in training mode.
+    func backward(input: Tensor<Element>, output: Tensor<Element>, outputGradient: Tensor<Element>,
+                  inputGradient: inout Tensor<Element>, computeInputGradient: Bool)
+
+    /// The activation the layer's output ends with, or nil when it does not end in one.
+    var outputActivation: Activation? { get }
+
+    /// Asks the layer to stop applying `activation` to its output, because the loss takes it
+    /// over (a sigmoid or softmax fused into a cross-entropy that works from logits). Returns
+    /// whether the layer did; layers that end without that activation return false.
+    func handOverActivation(_ activation: Activation) -> Bool
+
+    /// Non-trainable state that a checkpoint must keep (batch norm's running averages, a
+    /// dropout layer's random stream), by name.
+    var state: [String: ConfigValue] { get }
+    /// Restores what `state` returned.
+    func restore(state: [String: ConfigValue]) throws
+}
+
+// MARK: - Default implementations
+
+extension Layer {
+    public var parameters: [Parameter<Element>] { [] }
+    public var outputActivation: Activation? { nil }
+    public func handOverActivation(_ activation: Activation) -> Bool { false }
+    public var state: [String: ConfigValue] { [:] }
+    public func restore(state: [String: ConfigValue]) throws {}
+}
+
+/// What a layer is built from besides its config.
+public struct LayerContext {
+    /// Width of the rows the layer receives.
+    public var inputUnits: Int
+    /// Position in the model's `layers` list (0-based); streams are derived from it.
+    public var index: Int
+    /// The stream weights are drawn from: the layer's own stream (model seed, index) with
+    /// Gradwell's generator, or the one stream of the whole model with `"rng": "numpy"`.
+    public var initialization: RandomStream
+    /// The layer's own stream for training-time randomness (dropout masks).
+    public var ownStream: RandomStream
+    /// The registry, to build nested components (a dense layer's initializer).
+    public var registry: Registry
+
+    public init(inputUnits: Int, index: Int, initialization: RandomStream, ownStream: RandomStream, registry: Registry) {
+        self.inputUnits = inputUnits
+        self.index = index
+        self.initialization = initialization
+        self.ownStream = ownStream
+        self.registry = registry
+    }
+}
+
+/// Registers a layer type: its name, schema, and how to build it for an element type.
+public protocol LayerDefinition: ComponentDescription {
+    /// Builds the layer for element type `T`, drawing initial weights from `context.initialization`.
+    static func make<T: Scalar>(config: ResolvedConfig, context: inout LayerContext, as: T.Type) throws -> any Layer<T>
+    /// The number of trainable scalars the layer will have, checked against the host's bound
+    /// before anything is allocated.
+    static func parameterCount(config: ResolvedConfig, inputUnits: Int) -> Double
+    /// The output width for a given input width, known before building.
+    static func outputUnits(config: ResolvedConfig, inputUnits: Int) -> Int
+}
+
+extension LayerDefinition {
+    public static func parameterCount(config: ResolvedConfig, inputUnits: Int) -> Double { 0 }
+    public static func outputUnits(config: ResolvedConfig, inputUnits: Int) -> Int { inputUnits }
+}

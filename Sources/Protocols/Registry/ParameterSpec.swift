@@ -1,0 +1,89 @@
+/// One parameter of a component's schema: its name, type, default and bounds.
+/// `registry/list` prints these, and `Registry.resolve` validates configs against them.
+public struct ParameterSpec: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case number
+        case integer
+        case boolean
+        /// A string; when `choices` is not empty it must be one of them.
+        case string(choices: [String])
+        /// A nested component of the given kind, e.g. a dense layer's `init`.
+        case component(ComponentKind)
+        /// A list of numbers (e.g. a generator's centers).
+        case numberList
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// The default; nil means the parameter is required. `.null` means "absent by default".
+    public var defaultValue: ConfigValue?
+    public var minimum: Double?
+    public var maximum: Double?
+    public var exclusiveMinimum: Bool
+    public var exclusiveMaximum: Bool
+    /// One line for people: what the parameter does, and which convention it selects.
+    public var summary: String
+
+    public init(_ name: String, _ kind: Kind, default defaultValue: ConfigValue?, minimum: Double? = nil,
+                maximum: Double? = nil, exclusiveMinimum: Bool = false, exclusiveMaximum: Bool = false,
+                summary: String = "") {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.minimum = minimum
+        self.maximum = maximum
+        self.exclusiveMinimum = exclusiveMinimum
+        self.exclusiveMaximum = exclusiveMaximum
+        self.summary = summary
+    }
+
+    public static func number(_ name: String, default value: Double?, min: Double? = nil, max: Double? = nil,
+                              exclusiveMin: Bool = false, exclusiveMax: Bool = false, _ summary: String = "") -> ParameterSpec {
+        ParameterSpec(name, .number, default: value.map { .number($0) }, minimum: min, maximum: max,
+                      exclusiveMinimum: exclusiveMin, exclusiveMaximum: exclusiveMax, summary: summary)
+    }
+
+    public static func integer(_ name: String, default value: Int?, min: Int? = nil, max: Int? = nil,
+                               _ summary: String = "") -> ParameterSpec {
+        ParameterSpec(name, .integer, default: value.map { .int($0) }, minimum: min.map(Double.init),
+                      maximum: max.map(Double.init), summary: summary)
+    }
+
+    public static func boolean(_ name: String, default value: Bool, _ summary: String = "") -> ParameterSpec {
+        ParameterSpec(name, .boolean, default: .bool(value), summary: summary)
+    }
+
+    public static func choice(_ name: String, _ choices: [String], default value: String?, _ summary: String = "") -> ParameterSpec {
+        ParameterSpec(name, .string(choices: choices), default: value.map { .string($0) }, summary: summary)
+    }
+
+    public static func component(_ name: String, _ kind: ComponentKind, default value: String?, _ summary: String = "") -> ParameterSpec {
+        ParameterSpec(name, .component(kind), default: value.map { .string($0) }, summary: summary)
+    }
+
+    /// What a valid value looks like, for error messages: "a number > 0 and <= 1".
+    public var expectation: String {
+        var text: String
+        switch kind {
+        case .number: text = "a number"
+        case .integer: text = "an integer"
+        case .boolean: text = "a boolean"
+        case .string(let choices): text = choices.isEmpty ? "a string" : "one of \(choices.joined(separator: ", "))"
+        case .component(let kind): text = "a \(kind.rawValue) name or {\"type\": name, ...}"
+        case .numberList: text = "an array of numbers"
+        }
+        var bounds: [String] = []
+        if let minimum { bounds.append("\(exclusiveMinimum ? ">" : ">=") \(Self.format(minimum))") }
+        if let maximum { bounds.append("\(exclusiveMaximum ? "<" : "<=") \(Self.format(maximum))") }
+        if !bounds.isEmpty { text += " " + bounds.joined(separator: " and ") }
+        return text
+    }
+
+    /// A bound as people write it: "1" rather than "1.0".
+    public static func formatBound(_ value: Double) -> String { format(value) }
+
+    static func format(_ value: Double) -> String {
+        if value.rounded() == value && abs(value) < 1e15 { return String(Int(value)) }
+        return "\(value)"
+    }
+}

@@ -1,0 +1,167 @@
+/// Every component Gradwell can build, by kind and snake_case name, with where it came from.
+///
+/// Built from plain lists in one place (`Registry.builtins` in GradwellBuiltins); a plugin adds
+/// to a registry through the same `adding` call, and nothing registers itself by side effect.
+public struct Registry: @unchecked Sendable {
+    /// What `registry/list` shows of one component.
+    public struct Entry {
+        public var kind: ComponentKind
+        public var name: String
+        public var parameters: [ParameterSpec]
+        public var summary: String
+        /// "builtin", or the plugin that registered it.
+        public var origin: String
+        fileprivate var type: Any.Type
+    }
+
+    /// Entries by kind, in registration order.
+    public private(set) var entries: [ComponentKind: [Entry]] = [:]
+
+    public init() {}
+
+    /// A registry with these components added under `origin`. A name already registered for the
+    /// same kind is refused, naming both origins.
+    public func adding(layers: [any LayerDefinition.Type] = [],
+                       initializers: [any Initializer.Type] = [],
+                       regularizers: [any Regularizer.Type] = [],
+                       optimizers: [any Optimizer.Type] = [],
+                       schedules: [any Schedule.Type] = [],
+                       losses: [any Loss.Type] = [],
+                       generators: [any DataGenerator.Type] = [],
+                       origin: String = "builtin") throws -> Registry {
+        var copy = self
+        let groups: [(ComponentKind, [any ComponentDescription.Type])] = [
+            (.layer, layers), (.initializer, initializers), (.regularizer, regularizers),
+            (.optimizer, optimizers), (.schedule, schedules), (.loss, losses), (.generator, generators),
+        ]
+        for (kind, types) in groups {
+            for type in types {
+                if let existing = copy.entry(kind, type.name) {
+                    throw GradwellError(.invalidParams,
+                        "\(kind.rawValue) '\(type.name)' from \(origin) clashes with the one from \(existing.origin)",
+                        data: [ConfigEntry(key: "name", value: .string(type.name)),
+                               ConfigEntry(key: "origins", value: .array([.string(existing.origin), .string(origin)]))])
+                }
+                copy.entries[kind, default: []].append(
+                    Entry(kind: kind, name: type.name, parameters: type.parameters, summary: type.summary,
+                          origin: origin, type: type))
+            }
+        }
+        return copy
+    }
+
+    /// The entry for `name` of `kind`, if registered.
+    public func entry(_ kind: ComponentKind, _ name: String) -> Entry? {
+        entries[kind]?.first { $0.name == name }
+    }
+
+    /// Registered names of `kind`, in registration order.
+    public func names(_ kind: ComponentKind) -> [String] {
+        entries[kind]?.map(\.name) ?? []
+    }
+
+    // MARK: - Resolving configs
+
+    /// Validates `value` (a name, or `{"type": name, ...params}`) against the schema of a `kind`
+    /// component and fills in every default. `path` names the value in error messages.
+    public func resolve(_ value: ConfigValue, kind: ComponentKind, path: String) throws -> ResolvedConfig {
+        let typeName: String
+        var given: [ConfigEntry] = []
+        switch value {
+        case .string(let name):
+            typeName = name
+        case .object(let members):
+            guard let typeValue = value["type"] else {
+                throw GradwellError.missing("\(path).type", expected: "the name of a \(kind.rawValue)")
+            }
+            guard let name = typeValue.stringValue else {
+                throw GradwellError.invalid("\(path).type", expected: "a string naming a \(kind.rawValue)", got: typeValue.typeDescription)
+            }
+            typeName = name
+            given = members.filter { $0.key != "type" }
+        default:
+            throw GradwellError.invalid(path, expected: "a \(kind.rawValue) name or an object with \"type\"", got: value.typeDescription)
+        }
+        guard let entry = entry(kind, typeName) else {
+            throw GradwellError.unknownComponent(path, kind: kind.rawValue, name: typeName, available: names(kind))
+        }
+        for member in given where !entry.parameters.contains(where: { $0.name == member.key }) {
+            let known = entry.parameters.map(\.name)
+            throw GradwellError(.invalidParams,
+                "\(path).\(member.key): \(kind.rawValue) '\(typeName)' has no parameter '\(member.key)'"
+                    + (known.isEmpty ? " (it takes none)" : "; its parameters: \(known.joined(separator: ", "))"),
+                data: [ConfigEntry(key: "path", value: .string("\(path).\(member.key)")),
+                       ConfigEntry(key: "expected", value: .string("one of: \(known.joined(separator: ", "))"))])
+        }
+        var values: [(name: String, value: ResolvedConfig.Value)] = []
+        for spec in entry.parameters {
+            let fieldPath = "\(path).\(spec.name)"
+            let provided = given.first { $0.key == spec.name }?.value
+            guard let raw = provided ?? spec.defaultValue else {
+                throw GradwellError.missing(fieldPath, expected: spec.expectation)
+            }
+            values.append((spec.name, try check(raw, against: spec, path: fieldPath)))
+        }
+        return ResolvedConfig(type: typeName, kind: kind, values: values)
+    }
+
+    private func check(_ value: ConfigValue, against spec: ParameterSpec, path: String) throws -> ResolvedConfig.Value {
+        if value.isNull {
+            if spec.defaultValue == .null { return .plain(.null) }
+            throw GradwellError.invalid(path, expected: spec.expectation, got: "null")
+        }
+        switch spec.kind {
+        case .number, .integer:
+            guard let number = value.doubleValue else {
+                throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription)
+            }
+            if spec.kind == .integer && value.intValue == nil {
+                throw GradwellError.invalid(path, expected: spec.expectation, got: "\(number)")
+            }
+            guard number.isFinite else { throw GradwellError.invalid(path, expected: spec.expectation, got: "\(number)") }
+            let got = ParameterSpec.format(number)
+            if let minimum = spec.minimum, spec.exclusiveMinimum ? !(number > minimum) : !(number >= minimum) {
+                throw GradwellError.invalid(path, expected: spec.expectation, got: got)
+            }
+            if let maximum = spec.maximum, spec.exclusiveMaximum ? !(number < maximum) : !(number <= maximum) {
+                throw GradwellError.invalid(path, expected: spec.expectation, got: got)
+            }
+            return .plain(spec.kind == .integer ? .int(value.intValue!) : .number(number))
+        case .boolean:
+            guard value.boolValue != nil else { throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription) }
+            return .plain(value)
+        case .string(let choices):
+            guard let text = value.stringValue else {
+                throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription)
+            }
+            if !choices.isEmpty && !choices.contains(text) {
+                throw GradwellError.invalid(path, expected: spec.expectation, got: "'\(text)'")
+            }
+            return .plain(value)
+        case .component(let kind):
+            return .component(try resolve(value, kind: kind, path: path))
+        case .numberList:
+            guard let items = value.arrayValue, items.allSatisfy({ $0.doubleValue?.isFinite == true }) else {
+                throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription)
+            }
+            return .plain(value)
+        }
+    }
+
+    // MARK: - Building components
+
+    private func type<T>(_ config: ResolvedConfig, _ as: T.Type) -> T {
+        guard let entry = entry(config.kind, config.type), let type = entry.type as? T else {
+            preconditionFailure("\(config.kind.rawValue) '\(config.type)' was resolved but is not registered as \(T.self)")
+        }
+        return type
+    }
+
+    public func layerDefinition(_ config: ResolvedConfig) -> any LayerDefinition.Type { type(config, (any LayerDefinition.Type).self) }
+    public func makeInitializer(_ config: ResolvedConfig) throws -> any Initializer { try type(config, (any Initializer.Type).self).init(config: config) }
+    public func makeRegularizer(_ config: ResolvedConfig) throws -> any Regularizer { try type(config, (any Regularizer.Type).self).init(config: config) }
+    public func makeOptimizer(_ config: ResolvedConfig) throws -> any Optimizer { try type(config, (any Optimizer.Type).self).init(config: config) }
+    public func makeSchedule(_ config: ResolvedConfig) throws -> any Schedule { try type(config, (any Schedule.Type).self).init(config: config) }
+    public func makeLoss(_ config: ResolvedConfig) throws -> any Loss { try type(config, (any Loss.Type).self).init(config: config) }
+    public func makeGenerator(_ config: ResolvedConfig) throws -> any DataGenerator { try type(config, (any DataGenerator.Type).self).init(config: config) }
+}

@@ -1,0 +1,109 @@
+/// The element-wise (and row-wise, for softmax) activation functions of the course, each with its
+/// derivative beside it. Derivatives are taken from the activation's output `a`, which is all the
+/// course's networks keep: relu' = [a > 0], sigmoid' = a(1 - a), tanh' = 1 - a².
+public enum Activation: Sendable, Equatable {
+    case linear
+    case relu
+    case leakyRelu(slope: Double)
+    case sigmoid
+    case tanh
+    case softmax
+
+    /// The wire names, in the order `registry/list` shows them.
+    public static let names = ["linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax"]
+
+    public init?(name: String, slope: Double = 0.01) {
+        switch name {
+        case "linear": self = .linear
+        case "relu": self = .relu
+        case "leaky_relu": self = .leakyRelu(slope: slope)
+        case "sigmoid": self = .sigmoid
+        case "tanh": self = .tanh
+        case "softmax": self = .softmax
+        default: return nil
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .linear: "linear"
+        case .relu: "relu"
+        case .leakyRelu: "leaky_relu"
+        case .sigmoid: "sigmoid"
+        case .tanh: "tanh"
+        case .softmax: "softmax"
+        }
+    }
+
+    /// Applies the activation to `x` in place.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func apply<T: Scalar>(_ x: inout Tensor<T>) {
+        let width = x.columns
+        x.storage.withUnsafeMutableBufferPointer { p in
+            switch self {
+            case .linear:
+                break
+            case .relu:
+                for i in p.indices where p[i] < 0 { p[i] = 0 }  // NaN stays NaN, so divergence is seen
+            case .leakyRelu(let slope):
+                let s = T(slope)
+                for i in p.indices where p[i] < 0 { p[i] *= s }
+            case .sigmoid:
+                for i in p.indices { p[i] = Activation.sigmoid(p[i]) }
+            case .tanh:
+                for i in p.indices { p[i] = T.tanh(p[i]) }
+            case .softmax:
+                var base = 0
+                while base < p.count {
+                    var largest = p[base]
+                    for j in 1..<width { largest = max(largest, p[base + j]) }
+                    var sum: T = 0
+                    for j in 0..<width { let e = T.exp(p[base + j] - largest); p[base + j] = e; sum += e }
+                    let inverse = 1 / sum
+                    for j in 0..<width { p[base + j] *= inverse }
+                    base += width
+                }
+            }
+        }
+    }
+
+    /// Turns dL/da into dL/dz in place, given the activation's output `a`.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func backward<T: Scalar>(output a: Tensor<T>, gradient g: inout Tensor<T>) {
+        let width = a.columns
+        a.storage.withUnsafeBufferPointer { pa in
+            g.storage.withUnsafeMutableBufferPointer { pg in
+                switch self {
+                case .linear:
+                    break
+                case .relu:
+                    for i in pg.indices where !(pa[i] > 0) { pg[i] = 0 }
+                case .leakyRelu(let slope):
+                    let s = T(slope)
+                    for i in pg.indices where !(pa[i] > 0) { pg[i] *= s }
+                case .sigmoid:
+                    for i in pg.indices { pg[i] *= pa[i] * (1 - pa[i]) }
+                case .tanh:
+                    for i in pg.indices { pg[i] *= 1 - pa[i] * pa[i] }
+                case .softmax:
+                    // dz_j = a_j (g_j - sum_k g_k a_k), row by row.
+                    var base = 0
+                    while base < pg.count {
+                        var dot: T = 0
+                        for j in 0..<width { dot += pg[base + j] * pa[base + j] }
+                        for j in 0..<width { pg[base + j] = pa[base + j] * (pg[base + j] - dot) }
+                        base += width
+                    }
+                }
+            }
+        }
+    }
+
+    /// The logistic function, written so that it neither overflows nor loses the tails.
+    @inline(__always)
+    public static func sigmoid<T: Scalar>(_ z: T) -> T {
+        if z >= 0 { return 1 / (1 + T.exp(-z)) }
+        let e = T.exp(z)
+        return e / (1 + e)
+    }
+}

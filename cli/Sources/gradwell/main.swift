@@ -1,0 +1,3 @@
+import GradwellHost
+
+GradwellHost.main()
