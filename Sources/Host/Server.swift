@@ -33,6 +33,12 @@ final class Server: @unchecked Sendable {
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        // A parent may start us with these blocked (the mask is inherited); we want them.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        sigaddset(&wanted, SIGINT)
+        sigaddset(&wanted, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
     }
 
     func isCancelled(_ key: String) -> Bool {
@@ -63,26 +69,46 @@ final class Server: @unchecked Sendable {
 
         let dispatcher = Dispatcher(session: session, emit: { [output] in output.write($0) },
                                     isCancelled: { [self] in isCancelled($0) })
+        dispatcher.onFinished = { [self] key in
+            cancelLock.lock()
+            cancelled.remove(key)
+            cancelLock.unlock()
+        }
         while true {
             condition.lock()
             while queue.isEmpty && !inputEnded && stopSignal.load(ordering: .relaxed) == 0 {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
             }
             if stopSignal.load(ordering: .relaxed) != 0 || (queue.isEmpty && inputEnded) {
+                let unanswered = queue
+                queue.removeAll()
                 condition.unlock()
+                answerUnstarted(unanswered)
                 return 0
             }
             let line = queue.removeFirst()
             condition.unlock()
             dispatcher.handle(line)
-            if session.shutdownRequested || stopSignal.load(ordering: .relaxed) != 0 { return 0 }
+            if session.shutdownRequested { return 0 }
+        }
+    }
+
+    /// On a signal, every request read but not started is answered as cancelled, so each id
+    /// still gets exactly one response.
+    private func answerUnstarted(_ lines: [LineReader.Line]) {
+        for case .text(let bytes) in lines {
+            guard case .success(let message) = JSON.parse(bytes), let id = message["id"], message["method"] != nil else { continue }
+            output.write(JSON.encode(Dispatcher.errorResponse(id: id, GradwellError(.cancelled,
+                "the host is stopping (signal) and did not start this request",
+                data: [ConfigEntry(key: "epochs", value: .int(0)), ConfigEntry(key: "steps", value: .int(0)),
+                       ConfigEntry(key: "cost", value: .null)]))))
         }
     }
 
     /// `$/cancel` acts as soon as it is read, even while another request runs.
     private func noteCancellation(_ line: LineReader.Line) {
         guard case .text(let bytes) = line, bytes.count < 4096 else { return }
-        guard String(decoding: bytes, as: UTF8.self).contains("$/cancel"),
+        guard String(decoding: bytes, as: UTF8.self).contains("cancel"),  // also "$\/cancel"
               case .success(let message) = JSON.parse(bytes),
               message["method"] == .string("$/cancel"), let target = message["params"]?["id"] else { return }
         cancelLock.lock()

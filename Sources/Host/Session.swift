@@ -140,17 +140,21 @@ enum Methods {
         } else {
             entries.append(ConfigEntry(key: "required", value: true))
         }
+        let integral = spec.kind == .integer
         if let minimum = spec.minimum {
-            entries.append(ConfigEntry(key: spec.exclusiveMinimum ? "exclusive_min" : "min", value: .number(minimum)))
+            entries.append(ConfigEntry(key: spec.exclusiveMinimum ? "exclusive_min" : "min",
+                                       value: integral ? .int(Int(minimum)) : .number(minimum)))
         }
         if let maximum = spec.maximum {
-            entries.append(ConfigEntry(key: spec.exclusiveMaximum ? "exclusive_max" : "max", value: .number(maximum)))
+            entries.append(ConfigEntry(key: spec.exclusiveMaximum ? "exclusive_max" : "max",
+                                       value: integral ? .int(Int(maximum)) : .number(maximum)))
         }
         if !spec.summary.isEmpty { entries.append(ConfigEntry(key: "summary", value: .string(spec.summary))) }
         return .object(entries)
     }
 
     static func shutdown(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly([])
         session.shutdownRequested = true
         return .object(["ok": true])
     }

@@ -58,7 +58,7 @@ public struct BlobsGenerator: DataGenerator {
             throw GradwellError.invalid("params.center_high", expected: "a number > center_low (\(low))", got: "\(high)")
         }
     }
-    public var requestedElements: Double { Double(count) * Double(features + 1) }
+    public var requestedElements: Double { max(Double(count) * Double(features + 1), Double(centers) * Double(features)) }
     public func generate(random: inout RandomStream) -> GeneratedData {
         Generators.blobs(count: count, centers: centers, features: features, clusterStd: clusterStd,
                          centerBox: (low, high), rng: &random)

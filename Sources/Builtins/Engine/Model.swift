@@ -162,9 +162,12 @@ public final class Model<T: Scalar>: TrainableModel {
         let values = (0..<output.rows).map { r in (0..<output.columns).map { Double(output[r, $0]) } }
         switch network.predictionActivation {
         case .sigmoid?:
-            // One sigmoid output is a binary label; several are independent probabilities.
-            let labels = output.columns == 1 ? values.map { $0[0] > 0.5 ? 1.0 : 0.0 } : nil
-            return Prediction(labels: labels, values: values, probabilities: true)
+            // One sigmoid output is a binary label; several are independent 0/1 labels per row.
+            if output.columns == 1 {
+                return Prediction(labels: values.map { $0[0] > 0.5 ? 1.0 : 0.0 }, values: values, probabilities: true)
+            }
+            return Prediction(labels: nil, labelRows: values.map { $0.map { $0 > 0.5 ? 1.0 : 0.0 } },
+                              values: values, probabilities: true)
         case .softmax?:
             let labels = values.map { row -> Double in
                 var best = 0

@@ -66,8 +66,11 @@ extension Model {
                 epochCost += cost * Double(indices.count)
                 if observer.shouldStop() {
                     result.cancelled = true
-                    result.lastCost = epochCost / Double(max(start >= n ? n : start, 1))
-                    break epochLoop
+                    // Mid-epoch, stop now; after an epoch's last batch, finish that epoch's books first.
+                    if start < n {
+                        result.lastCost = epochCost / Double(start)
+                        break epochLoop
+                    }
                 }
             }
             epochsTrained += 1
@@ -84,7 +87,6 @@ extension Model {
                 report.validationAccuracy = evaluation.accuracy
             }
             if plan.diagnostics { report.layers = diagnostics(learningRate: learningRate) }
-            if epoch % plan.reportEvery == 0 || epoch == plan.epochs - 1 { observer.onMetric(report) }
 
             if let stopping = plan.earlyStopping, let score = monitoredScore(report, stopping.monitor) {
                 if best == nil || score < best!.score - stopping.minDelta {
@@ -92,12 +94,13 @@ extension Model {
                     epochsWithoutImprovement = 0
                 } else {
                     epochsWithoutImprovement += 1
-                    if epochsWithoutImprovement >= stopping.patience {
-                        result.stoppedEarly = true
-                        break epochLoop
-                    }
+                    if epochsWithoutImprovement >= stopping.patience { result.stoppedEarly = true }
                 }
             }
+            // The first epoch, every report_every-th, and whichever epoch turns out to be the last.
+            let last = epoch == plan.epochs - 1 || result.stoppedEarly || result.cancelled
+            if epoch % plan.reportEvery == 0 || last { observer.onMetric(report) }
+            if result.stoppedEarly || result.cancelled { break epochLoop }
         }
 
         if let stopping = plan.earlyStopping, stopping.restoreBest, let best, !best.weights.isEmpty {

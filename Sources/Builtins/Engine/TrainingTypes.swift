@@ -125,6 +125,8 @@ public struct Evaluation: Sendable {
 public struct Prediction: Sendable {
     /// Class labels (classification) or raw outputs (regression), row by row.
     public var labels: [Double]?
+    /// Per-output labels, for several independent sigmoid outputs.
+    public var labelRows: [[Double]]? = nil
     public var values: [[Double]]
     /// True when `values` are probabilities.
     public var probabilities: Bool

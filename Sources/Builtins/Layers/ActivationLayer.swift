@@ -38,7 +38,7 @@ public struct ActivationDefinition: LayerDefinition {
     public static let name = "activation"
     public static let summary = "An activation function as its own layer."
     public static let parameters: [ParameterSpec] = [
-        .choice("activation", Activation.names, default: nil, "The function to apply."),
+        .choice("activation", Activation.names, default: nil, family: "activation", "The function to apply."),
         .number("negative_slope", default: 0.01, min: 0, "Slope for negative inputs of leaky_relu."),
     ]
 

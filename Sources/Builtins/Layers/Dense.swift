@@ -51,7 +51,7 @@ public struct DenseDefinition: LayerDefinition {
     public static let summary = "Fully connected layer: activation(x · Wᵀ + b), W of shape (units, fan_in)."
     public static let parameters: [ParameterSpec] = [
         .integer("units", default: nil, min: 1, "Number of output units."),
-        .choice("activation", Activation.names, default: "linear", "Activation applied to the output."),
+        .choice("activation", Activation.names, default: "linear", family: "activation", "Activation applied to the output."),
         .number("negative_slope", default: 0.01, min: 0, "Slope for negative inputs of leaky_relu."),
         .component("init", .initializer, default: "he", "Initializer of W; b starts at zero."),
         .boolean("use_bias", default: true, "Whether the layer has a bias (drop it before batch norm)."),

@@ -120,6 +120,8 @@ extension Methods {
         let rowsValue = ConfigValue.array(prediction.values.map { .array($0.map { .number($0) }) })
         if let labels = prediction.labels {
             entries.append(ConfigEntry(key: "y", value: .array(labels.map { .int(Int($0)) })))
+        } else if let rows = prediction.labelRows {
+            entries.append(ConfigEntry(key: "y", value: .array(rows.map { .array($0.map { .int(Int($0)) }) })))
         } else {
             entries.append(ConfigEntry(key: "y", value: rowsValue))
         }
@@ -127,14 +129,20 @@ extension Methods {
         return withFiniteFlags(entries)
     }
 
-    /// Adds `"non_finite": [keys]` when a top-level number is NaN or infinite (written as null).
+    /// Adds `"non_finite": [paths]` naming every NaN or infinite number in the result (each is
+    /// written as null), e.g. `["cost", "probabilities[3][0]"]`; at most 100 paths are listed.
     static func withFiniteFlags(_ entries: [ConfigEntry]) -> ConfigValue {
-        var result = entries
-        let bad = entries.filter { entry in
-            if case .number(let d) = entry.value { return !d.isFinite }
-            return false
-        }.map { ConfigValue.string($0.key) }
-        if !bad.isEmpty { result.append(ConfigEntry(key: "non_finite", value: .array(bad))) }
-        return .object(result)
+        var bad: [ConfigValue] = []
+        func scan(_ value: ConfigValue, _ path: String) {
+            guard bad.count < 100 else { return }
+            switch value {
+            case .number(let d) where !d.isFinite: bad.append(.string(path))
+            case .array(let items): for (i, item) in items.enumerated() { scan(item, "\(path)[\(i)]") }
+            case .object(let members): for member in members { scan(member.value, path.isEmpty ? member.key : "\(path).\(member.key)") }
+            default: break
+            }
+        }
+        scan(.object(entries), "")
+        return .object(bad.isEmpty ? entries : entries + [ConfigEntry(key: "non_finite", value: .array(bad))])
     }
 }

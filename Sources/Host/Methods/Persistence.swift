@@ -17,7 +17,14 @@ extension Methods {
         let model = try session.model(params)
         let path = try params.string("path")
         guard !path.isEmpty else { throw GradwellError.invalid(params.field("path"), expected: "a file path", got: "''") }
-        let text = encodeModel(model.snapshot())
+        let snapshot = model.snapshot()
+        if let bad = snapshot.parameters.first(where: { !$0.values.allSatisfy(\.isFinite) }) {
+            throw GradwellError(.invalidParams,
+                "\(params.field("model")): '\(name)' has non-finite values in \(bad.name) (it diverged); not saved, so no good file is replaced by a broken one",
+                data: [ConfigEntry(key: "path", value: .string(params.field("model"))),
+                       ConfigEntry(key: "parameter", value: .string(bad.name))])
+        }
+        let text = encodeModel(snapshot)
         try Files.writeAtomically(text, to: path)
         return .object(["model": .string(name), "path": .string(path), "bytes": .int(text.utf8.count)])
     }

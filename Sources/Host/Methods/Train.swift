@@ -56,6 +56,9 @@ extension Methods {
             guard validation != nil else {
                 throw GradwellError.invalid(params.field("validation"), expected: "a data set name when early_stopping is set", got: "none")
             }
+            if try stop.string("monitor", default: "val_cost") == "val_accuracy" && model.loss.fusedActivation == nil {
+                throw GradwellError.invalid(stop.field("monitor"), expected: "val_cost, since \(type(of: model.loss).name) has no accuracy", got: "'val_accuracy'")
+            }
             earlyStopping = EarlyStopping(
                 monitor: EarlyStopping.Monitor(rawValue: try stop.string("monitor", default: "val_cost", choices: ["val_cost", "val_accuracy"]))!,
                 patience: try stop.int("patience", default: 10, min: 1),

@@ -11,6 +11,9 @@ final class Dispatcher {
     let isCancelled: (String) -> Bool
     /// Called with every response value, for `gradwell run`'s summary.
     var onResponse: ((_ method: String, _ params: ConfigValue, _ response: ConfigValue) -> Void)?
+    /// Called when a request with this (encoded) id is done, or a `$/cancel` naming it has been
+    /// answered: a cancellation never outlives the request it was meant for.
+    var onFinished: ((String) -> Void)?
     /// Called with every notification before it is sent, for `gradwell run`'s progress bar.
     var onNotification: ((_ method: String, _ params: ConfigValue) -> Void)?
 
@@ -32,8 +35,9 @@ final class Dispatcher {
             switch JSON.parse(bytes) {
             case .failure(let failure):
                 emit(JSON.encode(Self.errorResponse(id: .null, GradwellError(.parseError,
-                    "parse error: \(failure.reason) (line \(failure.line), column \(failure.column))",
-                    data: [ConfigEntry(key: "column", value: .int(failure.column)),
+                    "parse error: \(failure.reason) (column \(failure.column))",
+                    data: [ConfigEntry(key: "line", value: .int(failure.line)),
+                           ConfigEntry(key: "column", value: .int(failure.column)),
                            ConfigEntry(key: "position", value: .int(failure.position))]))))
             case .success(let value):
                 if case .array(let items) = value {
@@ -86,7 +90,8 @@ final class Dispatcher {
         let paramsValue = message["params"] ?? .object([])
         let result = run(method: method, paramsValue: paramsValue, id: id)
         onResponse?(method, paramsValue, result)
-        return isNotification ? nil : result
+        if isNotification { return nil }
+        return result
     }
 
     private func run(method: String, paramsValue: ConfigValue, id: ConfigValue) -> ConfigValue {
@@ -95,6 +100,7 @@ final class Dispatcher {
                 let params = try Params(paramsValue)
                 try params.allowOnly(["id"])
                 guard let target = params.value("id") else { throw GradwellError.missing("params.id", expected: "the id of the request to cancel") }
+                onFinished?(JSON.encode(target))
                 return Self.resultResponse(id: id, .object(["id": target, "acknowledged": true]))
             }
             guard let handler = Methods.table[method] else {
@@ -108,9 +114,11 @@ final class Dispatcher {
             }
             let params = try Params(paramsValue)
             let key = JSON.encode(id)
+            defer { if id != .null { onFinished?(key) } }
             if isCancelled(key) && id != .null {
                 throw GradwellError(.cancelled, "request \(key) was cancelled before it started",
-                                    data: [ConfigEntry(key: "epochs", value: 0), ConfigEntry(key: "steps", value: 0)])
+                                    data: [ConfigEntry(key: "epochs", value: 0), ConfigEntry(key: "steps", value: 0),
+                                           ConfigEntry(key: "cost", value: .null)])
             }
             let context = RequestContext(
                 id: id,

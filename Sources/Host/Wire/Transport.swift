@@ -20,6 +20,8 @@ final class LineReader {
     private var skipping = false
     private var skippedLength = 0
     private var atEnd = false
+    /// How much of `buffer` is known to hold no newline, so each byte is scanned once.
+    private var scanned = 0
 
     init(descriptor: Int32, maximumLength: Int) {
         self.descriptor = descriptor
@@ -29,7 +31,8 @@ final class LineReader {
     /// The next line without its "\n" (and without a "\r" before it), or nil at end of input.
     func next() -> Line? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
+                scanned = 0
                 if skipping {
                     let length = skippedLength + newline
                     buffer.removeSubrange(0...newline)
@@ -43,19 +46,23 @@ final class LineReader {
                 if line.count > maximumLength { return .tooLong(length: line.count) }
                 return .text(line)
             }
+            scanned = buffer.count
             if skipping {
                 skippedLength += buffer.count
                 buffer.removeAll(keepingCapacity: true)
+                scanned = 0
             } else if buffer.count > maximumLength {
                 skipping = true
                 skippedLength = buffer.count
                 buffer.removeAll(keepingCapacity: true)
+                scanned = 0
             }
             if atEnd {
                 if skipping { skipping = false; return .tooLong(length: skippedLength) }
                 if buffer.isEmpty { return nil }
                 let line = buffer
                 buffer.removeAll()
+                scanned = 0
                 return line.count > maximumLength ? .tooLong(length: line.count) : .text(line)
             }
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }

@@ -3,7 +3,7 @@ public enum ComponentKind: String, CaseIterable, Sendable, Codable {
     case layer, initializer, regularizer, optimizer, schedule, loss, generator
 
     /// The key of this family in `registry/list`'s result.
-    public var pluralName: String { rawValue + "s" }
+    public var pluralName: String { self == .loss ? "losses" : rawValue + "s" }
 }
 
 /// What every registered component declares: a stable snake_case name and a parameter schema.

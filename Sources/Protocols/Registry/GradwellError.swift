@@ -62,7 +62,8 @@ public struct GradwellError: Error, Sendable, CustomStringConvertible {
 
     /// A named data set, model or file that does not exist.
     public static func notFound(_ path: String, kind: String, name: String, available: [String]? = nil) -> GradwellError {
-        var data = [ConfigEntry(key: "path", value: .string(path)), ConfigEntry(key: "name", value: .string(name))]
+        var data = [ConfigEntry(key: "path", value: .string(path)), ConfigEntry(key: "kind", value: .string(kind)),
+                    ConfigEntry(key: "name", value: .string(name))]
         var message = "\(path): no \(kind) named '\(name)'"
         if let available {
             data.append(ConfigEntry(key: "available", value: .array(available.map { .string($0) })))

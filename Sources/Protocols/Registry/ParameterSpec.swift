@@ -23,6 +23,9 @@ public struct ParameterSpec: Sendable {
     public var exclusiveMaximum: Bool
     /// One line for people: what the parameter does, and which convention it selects.
     public var summary: String
+    /// When the choices are names of a family (e.g. "activation"), an unknown one is reported
+    /// as an unknown component (-32001) of that family rather than as a bad value.
+    public var choiceFamily: String?
 
     public init(_ name: String, _ kind: Kind, default defaultValue: ConfigValue?, minimum: Double? = nil,
                 maximum: Double? = nil, exclusiveMinimum: Bool = false, exclusiveMaximum: Bool = false,
@@ -53,8 +56,11 @@ public struct ParameterSpec: Sendable {
         ParameterSpec(name, .boolean, default: .bool(value), summary: summary)
     }
 
-    public static func choice(_ name: String, _ choices: [String], default value: String?, _ summary: String = "") -> ParameterSpec {
-        ParameterSpec(name, .string(choices: choices), default: value.map { .string($0) }, summary: summary)
+    public static func choice(_ name: String, _ choices: [String], default value: String?, family: String? = nil,
+                              _ summary: String = "") -> ParameterSpec {
+        var spec = ParameterSpec(name, .string(choices: choices), default: value.map { .string($0) }, summary: summary)
+        spec.choiceFamily = family
+        return spec
     }
 
     public static func component(_ name: String, _ kind: ComponentKind, default value: String?, _ summary: String = "") -> ParameterSpec {

@@ -135,6 +135,9 @@ public struct Registry: @unchecked Sendable {
                 throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription)
             }
             if !choices.isEmpty && !choices.contains(text) {
+                if let family = spec.choiceFamily {
+                    throw GradwellError.unknownComponent(path, kind: family, name: text, available: choices)
+                }
                 throw GradwellError.invalid(path, expected: spec.expectation, got: "'\(text)'")
             }
             return .plain(value)

@@ -1,0 +1,437 @@
+"""The Python client against the real gradwell host."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+import gradwell
+from conftest import TINY_LAYERS, require_host
+
+HOST_PATH = require_host()  # skips this module when there is no host executable
+
+
+# ---- starting and finding the host
+
+
+def test_initialize(host: gradwell.Host) -> None:
+    info = host.initialize()
+    assert info["name"] == "gradwell"
+    assert info["protocol"] == 1
+    assert "train" in info["methods"]
+    assert "float32" in info["dtypes"]
+
+
+def test_find_host_explicit_path_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "no-such-gradwell"
+    with pytest.raises(gradwell.HostNotFound) as caught:
+        gradwell.Host(missing)
+    assert str(missing) in str(caught.value)
+    monkeypatch.setenv("GRADWELL_HOST", HOST_PATH)
+    assert gradwell.find_host() == os.path.abspath(HOST_PATH)
+    monkeypatch.setenv("GRADWELL_HOST", str(missing))
+    with pytest.raises(gradwell.HostNotFound, match="GRADWELL_HOST"):
+        gradwell.find_host()
+
+
+def test_host_not_found_names_every_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradwell.host as module
+    monkeypatch.delenv("GRADWELL_HOST", raising=False)
+    monkeypatch.setattr(module, "_PACKAGE_DIR", tmp_path / "pkg")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(gradwell.HostNotFound) as caught:
+        gradwell.find_host()
+    searched = caught.value.searched
+    assert "$GRADWELL_HOST (not set)" in searched
+    assert str(tmp_path / "cli/.build/release/gradwell") in searched
+    assert str(tmp_path / "cli/.build/debug/gradwell") in searched
+    assert searched[-1] == "'gradwell' on PATH"
+    assert str(tmp_path / "cli/.build/release/gradwell") in str(caught.value)
+
+
+def test_build_folder_found_from_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradwell.host as module
+    monkeypatch.delenv("GRADWELL_HOST", raising=False)
+    monkeypatch.setattr(module, "_PACKAGE_DIR", tmp_path / "elsewhere")
+    debug = tmp_path / "repo/cli/.build/debug/gradwell"
+    debug.parent.mkdir(parents=True)
+    debug.symlink_to(HOST_PATH)
+    (tmp_path / "repo/sub/dir").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "repo/sub/dir")
+    assert gradwell.find_host() == str(tmp_path / "repo/cli/.build/debug/gradwell")
+
+
+# ---- errors, one per code
+
+
+def test_parse_error_from_raw_garbage(host: gradwell.Host) -> None:
+    with pytest.raises(gradwell.ParseError) as caught:
+        host._send_raw(b"this is not json")
+    assert caught.value.code == -32700
+    assert isinstance(caught.value, gradwell.RPCError)
+    assert isinstance(caught.value, gradwell.GradwellError)
+    assert host.initialize()["name"] == "gradwell"  # still serving
+
+
+def test_invalid_request_from_raw_object(host: gradwell.Host) -> None:
+    with pytest.raises(gradwell.InvalidRequest) as caught:
+        host._send_raw(b'{"no": "method"}')
+    assert caught.value.code == -32600
+
+
+def test_method_not_found(host: gradwell.Host) -> None:
+    with pytest.raises(gradwell.MethodNotFound) as caught:
+        host.call("no/such/method")
+    error = caught.value
+    assert error.code == -32601
+    assert "no/such/method" in error.message
+    assert error.method == "no/such/method"
+
+
+def test_invalid_params_has_path_and_expected(host: gradwell.Host) -> None:
+    with pytest.raises(gradwell.InvalidParams) as caught:
+        host.create_model("m", input="two", layers=TINY_LAYERS)  # type: ignore[arg-type]
+    error = caught.value
+    assert error.code == -32602
+    assert error.path == "params.input"
+    assert error.expected
+    assert error.data["path"] == "params.input"
+
+
+def test_unknown_component_lists_available(host: gradwell.Host) -> None:
+    with pytest.raises(gradwell.UnknownComponent) as caught:
+        host.generate("d", "no_such_generator", n=10)
+    error = caught.value
+    assert error.code == -32001
+    assert error.kind == "generator"
+    assert "moons" in error.available
+
+
+def test_not_found(tiny: gradwell.Host) -> None:
+    with pytest.raises(gradwell.NotFound) as caught:
+        tiny.evaluate("no_such_model", "d")
+    assert caught.value.code == -32003
+    assert "m" in caught.value.available
+
+
+def test_resource_limit(host: gradwell.Host) -> None:
+    with pytest.raises(gradwell.ResourceLimit) as caught:
+        host.create_model("huge", input=10**7, layers=[{"type": "dense", "units": 10**7}])
+    assert caught.value.code == -32002
+    assert caught.value.path
+
+
+def test_line_too_long_is_routed_to_its_caller() -> None:
+    # The host answers an over-long line with id null; the client gives it to the right call.
+    with gradwell.Host(HOST_PATH, args=["--max-line-bytes", "2000"], timeout=30) as host:
+        rows = [[0.5, 0.25]] * 400
+        with pytest.raises(gradwell.ResourceLimit):
+            host.inline("big", rows, [0] * 400)
+        assert host.inline("small", rows[:4], [0, 1, 0, 1])["n"] == 4
+
+
+def test_io_error_has_path(host: gradwell.Host, tmp_path: Path) -> None:
+    missing = tmp_path / "missing-model.json"
+    with pytest.raises(gradwell.RPCError) as caught:
+        host.load_model("m", missing)
+    # The contract lists a missing file under both -32003 and -32004; this host says -32004.
+    assert caught.value.code in (-32003, -32004)
+    if isinstance(caught.value, gradwell.HostIOError):
+        assert caught.value.path == str(missing)
+
+
+def test_nan_is_refused_before_sending(host: gradwell.Host) -> None:
+    with pytest.raises(ValueError, match="NaN"):
+        host.inline("d", [[float("nan"), 1.0]], [0])
+    assert host.initialize()["name"] == "gradwell"
+
+
+def test_error_mapping_for_every_code() -> None:
+    for code, cls in gradwell.errors.ERROR_CLASSES.items():
+        error = gradwell.error_from_response({"code": code, "message": "m", "data": {"path": "p"}})
+        assert type(error) is cls and error.code == code and error.data == {"path": "p"}
+    cancelled = gradwell.error_from_response({"code": -32005, "message": "c",
+                                              "data": {"epochs": 3, "steps": 4, "cost": 0.5}})
+    assert isinstance(cancelled, gradwell.Cancelled)
+    assert (cancelled.epochs, cancelled.steps, cancelled.cost) == (3, 4, 0.5)
+    unknown = gradwell.error_from_response({"code": -32099, "message": "other"})
+    assert type(unknown) is gradwell.RPCError and unknown.data == {}
+
+
+# ---- training, streaming
+
+
+def test_train_streams_metrics_to_on_metric(tiny: gradwell.Host) -> None:
+    seen: List[Dict[str, Any]] = []
+    result = tiny.train("m", "d", epochs=50, on_metric=seen.append, optimizer={"type": "gd", "lr": 0.5})
+    assert isinstance(result, gradwell.TrainResult)
+    assert result["epochs"] == 50 and result.epochs == 50
+    assert [m["epoch"] for m in seen] == list(range(50))
+    assert result.metrics == seen
+    assert all(isinstance(m["cost"], float) for m in seen)
+    assert 0.0 <= result.accuracy <= 1.0
+    assert result.metrics.column("epoch")[-1] == 49
+    evaluation = tiny.evaluate("m", "d")
+    assert evaluation["n"] == 200
+    assert evaluation["accuracy"] == pytest.approx(result.accuracy)
+
+
+def test_train_iter_yields_metrics_then_result(tiny: gradwell.Host) -> None:
+    it = tiny.train_iter("m", "d", epochs=50, optimizer={"type": "gd", "lr": 0.5})
+    assert isinstance(it.request_id, int)
+    epochs = [metric["epoch"] for metric in it]
+    assert epochs == list(range(50))
+    assert it.result is not None and it.result.epochs == 50
+    assert len(it.result.metrics) == 50
+    with pytest.raises(StopIteration) as stop:
+        next(it)
+    assert stop.value.value is it.result
+
+
+def test_metrics_to_dataframe(tiny: gradwell.Host) -> None:
+    pytest.importorskip("pandas")
+    frame = tiny.train("m", "d", epochs=5).metrics.to_dataframe()
+    assert list(frame["epoch"]) == [0, 1, 2, 3, 4]
+
+
+def test_cancel_a_running_train(tiny: gradwell.Host) -> None:
+    it = tiny.train_iter("m", "d", epochs=10**7, report_every=1000)
+    first = next(it)
+    assert first["epoch"] == 0
+    acknowledgement = tiny.cancel(it.request_id, timeout=30)
+    assert acknowledgement["acknowledged"] is True
+    with pytest.raises(gradwell.Cancelled) as caught:
+        for _ in it:
+            pass
+    assert caught.value.code == -32005
+    assert caught.value.epochs is not None and 0 < caught.value.epochs < 10**7
+    assert tiny.evaluate("m", "d")["n"] == 200  # the model keeps its last finished step
+
+
+def test_on_metric_exception_cancels_training(tiny: gradwell.Host) -> None:
+    def stop(metric: Dict[str, Any]) -> None:
+        if metric["epoch"] >= 2000:
+            raise KeyError("enough")
+
+    with pytest.raises(KeyError):
+        tiny.train("m", "d", epochs=10**7, report_every=1000, on_metric=stop)
+    start = time.monotonic()
+    assert tiny.initialize()["name"] == "gradwell"
+    assert time.monotonic() - start < 10  # the training was really cancelled
+
+
+def test_leaving_train_iter_early_cancels(tiny: gradwell.Host) -> None:
+    with tiny.train_iter("m", "d", epochs=10**7, report_every=1000) as it:
+        assert next(it)["epoch"] == 0
+    start = time.monotonic()
+    assert tiny.evaluate("m", "d")["n"] == 200
+    assert time.monotonic() - start < 10
+
+
+def test_raw_notification_then_raw_garbage(host: gradwell.Host) -> None:
+    # A notification is never answered (this host writes a bare `null` line for it, which the
+    # client ignores); a raw line that gets no answer must not swallow a later one.
+    host._send_raw(b'{"jsonrpc":"2.0","method":"initialize"}', expect_response=False)
+    with pytest.raises(gradwell.CallTimeout):
+        host._send_raw(b'{"jsonrpc":"2.0","method":"initialize"}', timeout=0.3)
+    with pytest.raises(gradwell.ParseError):
+        host._send_raw(b"{oops")
+    assert not host.stray_lines
+
+
+def test_general_notification_callback(tiny: gradwell.Host) -> None:
+    received: List[str] = []
+    tiny.on_notification = lambda method, params: received.append(method)
+    tiny.train("m", "d", epochs=3)
+    assert received == ["metric"] * 3
+
+
+def test_predict_lists_and_numpy(tiny: gradwell.Host) -> None:
+    tiny.train("m", "d", epochs=20, optimizer={"type": "gd", "lr": 0.5})
+    rows = [[0.0, 0.5], [1.0, -0.5], [2.0, 0.0]]
+    plain = tiny.predict("m", rows)
+    assert isinstance(plain["y"], list) and len(plain["y"]) == 3
+    assert len(plain["probabilities"]) == 3 and len(plain["probabilities"][0]) == 1
+    numpy = pytest.importorskip("numpy")
+    arrays = tiny.predict("m", numpy.asarray(rows))
+    assert isinstance(arrays["y"], numpy.ndarray) and arrays["y"].shape == (3,)
+    assert arrays["probabilities"].shape == (3, 1)
+    assert arrays["y"].tolist() == plain["y"]
+    # numpy inputs to inline are accepted too
+    assert tiny.inline("np", numpy.asarray(rows), numpy.asarray([0, 1, 1]))["n"] == 3
+
+
+def test_save_and_load_model(tiny: gradwell.Host, tmp_path: Path) -> None:
+    tiny.train("m", "d", epochs=10)
+    path = tmp_path / "m.json"
+    saved = tiny.save("m", path)
+    assert saved["bytes"] > 0 and path.exists()
+    loaded = tiny.load_model("copy", path)
+    assert loaded["name"] == "copy"
+    assert tiny.evaluate("copy", "d") == tiny.evaluate("m", "d")
+
+
+def test_unbuilt_or_unknown_methods_raise_method_not_found(host: gradwell.Host) -> None:
+    with pytest.raises(gradwell.MethodNotFound):
+        host.call("gradwell/not-a-method", {"x": 1})
+
+
+# ---- failures of the process, timeouts
+
+
+def test_host_killed_mid_call_raises_host_crashed() -> None:
+    host = gradwell.Host(HOST_PATH, timeout=30)
+    try:
+        host.generate("d", "moons", n=200)
+        host.create_model("m", input=2, layers=TINY_LAYERS)
+
+        def kill(metric: Dict[str, Any]) -> None:
+            os.kill(host.pid, signal.SIGKILL)
+
+        with pytest.raises(gradwell.HostCrashed) as caught:
+            host.train("m", "d", epochs=10**7, report_every=1000, on_metric=kill)
+        assert caught.value.returncode == -signal.SIGKILL
+        assert isinstance(caught.value.stderr_tail, str)
+        assert "signal 9" in str(caught.value)
+        with pytest.raises(gradwell.HostCrashed):  # and every later call, at once
+            host.initialize()
+    finally:
+        host.close()
+
+
+def test_host_that_dies_at_start_reports_stderr() -> None:
+    with gradwell.Host(HOST_PATH, args=["--no-such-option"]) as host:
+        with pytest.raises(gradwell.HostCrashed) as caught:
+            host.initialize(timeout=30)
+    assert caught.value.returncode == 2
+    assert "--no-such-option" in caught.value.stderr_tail
+
+
+def test_call_timeout_cancels_and_host_stays_usable(tiny: gradwell.Host) -> None:
+    start = time.monotonic()
+    with pytest.raises(gradwell.CallTimeout) as caught:
+        tiny.train("m", "d", epochs=10**7, timeout=0.2)
+    assert 0.15 < time.monotonic() - start < 5
+    assert isinstance(caught.value, TimeoutError)
+    assert caught.value.method == "train"
+    start = time.monotonic()
+    assert tiny.initialize()["name"] == "gradwell"
+    assert time.monotonic() - start < 10  # the training was cancelled, not left running
+    assert tiny.evaluate("m", "d")["n"] == 200
+
+
+def test_closed_host_refuses_calls() -> None:
+    host = gradwell.Host(HOST_PATH)
+    host.initialize(timeout=30)
+    assert host.close() == 0
+    with pytest.raises(gradwell.HostClosed):
+        host.initialize()
+    assert host.close() == 0  # idempotent
+
+
+def test_close_stops_a_running_train() -> None:
+    host = gradwell.Host(HOST_PATH)
+    host.generate("d", "moons", n=200, timeout=30)
+    host.create_model("m", input=2, layers=TINY_LAYERS, timeout=30)
+    errors: List[BaseException] = []
+
+    def run() -> None:
+        try:
+            host.train("m", "d", epochs=10**7, report_every=1000)
+        except BaseException as error:
+            errors.append(error)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(0.3)
+    start = time.monotonic()
+    host.close(grace=1.0)
+    worker.join(10)
+    assert not worker.is_alive()
+    assert time.monotonic() - start < 10
+    assert len(errors) == 1 and isinstance(errors[0], (gradwell.HostClosed, gradwell.Cancelled))
+
+
+def test_record_option(tmp_path: Path) -> None:
+    log = tmp_path / "session.jsonl"
+    with gradwell.Host(HOST_PATH, record=log) as host:
+        try:
+            host.initialize(timeout=30)
+        except gradwell.HostCrashed as error:
+            if "--record" in error.stderr_tail:
+                pytest.skip("this host does not support --record yet")
+            raise
+    assert log.exists() and "initialize" in log.read_text()
+
+
+# ---- threads
+
+
+def test_two_threads_share_one_host(tiny: gradwell.Host) -> None:
+    results: Dict[str, Any] = {}
+    failures: List[BaseException] = []
+
+    tiny.create_model("m2", input=2, layers=TINY_LAYERS, seed=7)
+
+    def trainer() -> None:
+        try:
+            results["train"] = tiny.train("m", "d", epochs=300, report_every=10)
+        except BaseException as error:
+            failures.append(error)
+
+    def trainer2() -> None:
+        try:
+            results["train2"] = tiny.train("m2", "d", epochs=200, report_every=1)
+        except BaseException as error:
+            failures.append(error)
+
+    def asker() -> None:
+        try:
+            results["infos"] = [tiny.initialize()["name"] for _ in range(20)]
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=f) for f in (trainer, asker, trainer2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not failures
+    assert results["infos"] == ["gradwell"] * 20
+    epochs = [m["epoch"] for m in results["train"].metrics]
+    # every report_every-th epoch (this host also reports the last epoch, 299)
+    assert epochs[:30] == list(range(0, 300, 10))
+    assert all(m["request"] == results["train"].metrics[0]["request"] for m in results["train"].metrics)
+    assert [m["epoch"] for m in results["train2"].metrics] == list(range(200))
+    assert {m["request"] for m in results["train2"].metrics} != {m["request"] for m in results["train"].metrics}
+
+
+def test_two_hosts_in_two_threads() -> None:
+    results: Dict[int, Any] = {}
+    failures: List[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            with gradwell.Host(HOST_PATH, timeout=30) as host:
+                host.generate("d", "moons", n=200, seed=3)
+                host.create_model("m", input=2, layers=TINY_LAYERS, seed=5)
+                result = host.train("m", "d", epochs=50, optimizer={"type": "gd", "lr": 0.5})
+                results[index] = (result["cost"], result.metrics.column("cost"),
+                                  host.predict("m", [[0.0, 0.0], [1.0, 1.0]]))
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not failures
+    assert results[0] == results[1]  # same seeds, same answers, no crosstalk
