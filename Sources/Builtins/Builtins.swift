@@ -5,12 +5,13 @@ extension Registry {
     public static let builtins: Registry = {
         do {
             return try Registry().adding(
-                layers: [DenseDefinition.self, ActivationDefinition.self],
+                layers: [DenseDefinition.self, ActivationDefinition.self, DropoutDefinition.self, BatchNormDefinition.self],
                 initializers: [ZerosInitializer.self, RandomInitializer.self, HeInitializer.self, XavierInitializer.self,
                                GlorotInitializer.self, HeUniformInitializer.self, GlorotUniformInitializer.self],
-                regularizers: [],
-                optimizers: [GradientDescent.self],
-                schedules: [ConstantSchedule.self],
+                regularizers: [L2Regularizer.self, L1Regularizer.self, L1L2Regularizer.self],
+                optimizers: [GradientDescent.self, Momentum.self, Nesterov.self, RMSprop.self, Adam.self, AdamW.self, Adagrad.self],
+                schedules: [ConstantSchedule.self, InverseTimeSchedule.self, StepSchedule.self, ExponentialSchedule.self,
+                            CosineSchedule.self, WarmupSchedule.self],
                 losses: [BinaryCrossEntropy.self, SoftmaxCrossEntropy.self, MeanSquaredError.self],
                 generators: [CirclesGenerator.self, MoonsGenerator.self, BlobsGenerator.self, SpiralGenerator.self,
                              FlowerGenerator.self],

@@ -42,7 +42,7 @@ final class Server: @unchecked Sendable {
     }
 
     func isCancelled(_ key: String) -> Bool {
-        if stopSignal.load(ordering: .relaxed) != 0 { return true }
+        if stopSignal.load(ordering: .relaxed) != 0 || outputGone() { return true }
         cancelLock.lock()
         defer { cancelLock.unlock() }
         return cancelled.contains(key)
@@ -89,7 +89,7 @@ final class Server: @unchecked Sendable {
             let line = queue.removeFirst()
             condition.unlock()
             dispatcher.handle(line)
-            if session.shutdownRequested { return 0 }
+            if session.shutdownRequested || outputGone() { return 0 }
         }
     }
 
@@ -103,6 +103,20 @@ final class Server: @unchecked Sendable {
                 data: [ConfigEntry(key: "epochs", value: .int(0)), ConfigEntry(key: "steps", value: .int(0)),
                        ConfigEntry(key: "cost", value: .null)]))))
         }
+    }
+
+    private var lastOutputCheck = 0.0
+
+    /// True when nobody can read our answers any more (the client died): running work is then
+    /// cancelled instead of training on for hours. Checked at most every 0.2 s.
+    private func outputGone() -> Bool {
+        if output.closed { return true }
+        let now = Date().timeIntervalSince1970
+        guard now - lastOutputCheck > 0.2 else { return false }
+        lastOutputCheck = now
+        var descriptor = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
+        guard poll(&descriptor, 1, 0) == 1 else { return false }
+        return descriptor.revents & Int16(POLLERR | POLLHUP) != 0
     }
 
     /// `$/cancel` acts as soon as it is read, even while another request runs.

@@ -79,11 +79,14 @@ enum Methods {
         "model/save": modelSave,
         "model/load": modelLoad,
         "shutdown": shutdown,
+        "gradcheck": gradcheck,
+        "dataset/split": datasetSplit,
+        "dataset/normalize": datasetNormalize,
+        "dataset/load": datasetLoad,
     ]
 
     /// Named in the protocol but not built in this version: answered -32601 with a clear message.
-    static let planned = ["dataset/load", "dataset/split", "dataset/normalize", "gradcheck", "search",
-                          "registry/check", "model/boundary"]
+    static let planned = ["search", "registry/check", "model/boundary"]
 
     /// Handled by the server itself, not by a handler.
     static let special = ["$/cancel"]

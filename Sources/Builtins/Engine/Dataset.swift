@@ -15,6 +15,8 @@ public struct Dataset: Sendable {
     public var normalization: Normalization?
     /// The statistics of this set's original features, computed once when first asked for.
     public var originalStatistics: Normalization?
+    /// The features before normalization, so normalizing again starts from them.
+    public var originalFeatures: [Double]?
 
     public init(name: String, features: [Double], featureCount: Int, targets: [Double], targetColumns: Int) {
         self.name = name

@@ -53,6 +53,8 @@ public protocol TrainableModel: AnyObject {
     var normalization: Normalization? { get set }
     /// Epochs trained over the model's life (shuffles and resumed runs count from it).
     var epochsTrained: Int { get }
+    /// The smallest training batch every layer can take (batch norm needs 2).
+    var minimumTrainingBatch: Int { get }
 
     func train(_ plan: TrainingPlan, data: Dataset, observer: TrainingObserver) -> TrainingResult
     func evaluate(_ data: Dataset) -> Evaluation
@@ -75,7 +77,7 @@ public enum ModelFactory {
 
 /// A network with everything training keeps between requests: optimizer state, epoch count.
 public final class Model<T: Scalar>: TrainableModel {
-    public let specification: ModelSpecification
+    public internal(set) var specification: ModelSpecification
     public let network: Network<T>
     public var normalization: Normalization?
     public internal(set) var epochsTrained = 0
@@ -114,11 +116,13 @@ public final class Model<T: Scalar>: TrainableModel {
     public var outputUnits: Int { network.outputUnits }
     public var targetColumns: Int { network.loss.targetColumns(outputs: outputUnits) }
     public var loss: any Loss { network.loss }
+    public var minimumTrainingBatch: Int { network.layers.map(\.minimumTrainingBatch).max() ?? 1 }
 
-    /// Features with the model's normalization applied, as a tensor.
-    func inputTensor(_ features: [Double], rows: Int) -> Tensor<T> {
+    /// Features as a tensor; raw inputs (`predict`) get the model's normalization first, while
+    /// data sets are already in the normalized space they were trained in.
+    func inputTensor(_ features: [Double], rows: Int, normalize: Bool = false) -> Tensor<T> {
         var values = features
-        normalization?.apply(to: &values, columns: inputUnits)
+        if normalize { normalization?.apply(to: &values, columns: inputUnits) }
         return Tensor(rows: rows, columns: inputUnits, storage: values.map { T($0) })
     }
 
@@ -157,7 +161,7 @@ public final class Model<T: Scalar>: TrainableModel {
     }
 
     public func predict(features: [Double], rows: Int) -> Prediction {
-        evaluationWorkspace.activations[0] = inputTensor(features, rows: rows)
+        evaluationWorkspace.activations[0] = inputTensor(features, rows: rows, normalize: true)
         let output = network.predictions(&evaluationWorkspace)
         let values = (0..<output.rows).map { r in (0..<output.columns).map { Double(output[r, $0]) } }
         switch network.predictionActivation {

@@ -8,6 +8,8 @@ extension Model {
     /// cancellation and early stopping are part of the result.
     public func train(_ plan: TrainingPlan, data: Dataset, observer: TrainingObserver) -> TrainingResult {
         let started = monotonicMilliseconds()
+        // The model remembers the statistics its inputs were normalized with, for `predict`.
+        normalization = data.normalization
         let x = inputTensor(data.features, rows: data.count)
         let y = data.targetTensor(T.self)
         let validation = plan.validation.map { (inputTensor($0.features, rows: $0.count), $0.targetTensor(T.self)) }

@@ -96,3 +96,201 @@ extension Methods {
         ])
     }
 }
+
+extension Methods {
+    /// `dataset/split`: cut a set into named parts by fraction, after a seeded shuffle,
+    /// stratified by label when asked.
+    static func datasetSplit(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["source", "into", "seed", "stratify", "shuffle", "rng"])
+        let source = try session.dataset(params, "source")
+        guard let into = try params.object("into"), !into.entries.isEmpty else {
+            throw GradwellError.missing(params.field("into"), expected: "an object of part names to fractions, e.g. {\"train\": 0.8, \"dev\": 0.2}")
+        }
+        var parts: [(name: String, fraction: Double)] = []
+        for entry in into.entries {
+            guard !entry.key.isEmpty else { throw GradwellError.invalid(into.field(entry.key), expected: "a non-empty name") }
+            parts.append((entry.key, try into.double(entry.key, min: 0, max: 1, exclusiveMin: true)))
+        }
+        let sum = parts.reduce(0) { $0 + $1.fraction }
+        guard abs(sum - 1) < 1e-9 else {
+            throw GradwellError.invalid(params.field("into"), expected: "fractions that add up to 1", got: "\(sum)")
+        }
+        let stratify = try params.bool("stratify", default: false)
+        if stratify && source.classCount == nil {
+            throw GradwellError.invalid(params.field("stratify"), expected: "false: data set '\(source.name)' has no class labels", got: "true")
+        }
+        var random = RandomStream.make(try params.rng(), seed: try params.seed(), path: [0x7370_6c69_74])  // "split"
+        let shuffle = try params.bool("shuffle", default: true)
+        // Groups are split separately (one group unless stratified), each by cumulative rounding.
+        var groups: [[Int]] = []
+        if stratify {
+            var byClass: [Int: [Int]] = [:]
+            for row in 0..<source.count { byClass[Int(source.targets[row]), default: []].append(row) }
+            groups = byClass.keys.sorted().map { byClass[$0]! }
+        } else {
+            groups = [Array(0..<source.count)]
+        }
+        var assigned = Array(repeating: [Int](), count: parts.count)
+        for var group in groups {
+            if shuffle { random.shuffle(&group) }
+            var cumulative = 0.0, start = 0
+            for (index, part) in parts.enumerated() {
+                cumulative += part.fraction
+                let end = index == parts.count - 1 ? group.count : Int((cumulative * Double(group.count)).rounded())
+                assigned[index].append(contentsOf: group[start..<max(start, end)])
+                start = max(start, end)
+            }
+        }
+        if stratify && shuffle { for i in assigned.indices { random.shuffle(&assigned[i]) } }
+        for (index, part) in parts.enumerated() where assigned[index].isEmpty {
+            throw GradwellError.invalid(into.field(part.name), expected: "a fraction large enough for at least one of \(source.count) rows",
+                                        got: "\(part.fraction)")
+        }
+        var sets: [ConfigValue] = []
+        for (index, part) in parts.enumerated() {
+            let rows = assigned[index]
+            var subset = Dataset(name: part.name,
+                                 features: rows.flatMap { source.features[($0 * source.featureCount)..<(($0 + 1) * source.featureCount)] },
+                                 featureCount: source.featureCount,
+                                 targets: rows.flatMap { source.targets[($0 * source.targetColumns)..<(($0 + 1) * source.targetColumns)] },
+                                 targetColumns: source.targetColumns)
+            subset.classCount = source.classCount
+            subset.normalization = source.normalization
+            if let original = source.originalFeatures {
+                subset.originalFeatures = rows.flatMap { original[($0 * source.featureCount)..<(($0 + 1) * source.featureCount)] }
+            }
+            session.datasets[part.name] = subset
+            sets.append(describe(subset))
+        }
+        return .object(["source": .string(source.name), "sets": .array(sets)])
+    }
+
+    /// `dataset/normalize`: zero mean, unit variance per feature, with the statistics of
+    /// `stats_from`'s original values; models trained on it keep the statistics for `predict`.
+    static func datasetNormalize(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["name", "stats_from"])
+        var target = try session.dataset(params, "name")
+        var source = params.has("stats_from") ? try session.dataset(params, "stats_from") : target
+        guard source.count > 0 else {
+            throw GradwellError.invalid(params.field("stats_from"), expected: "a data set with at least one row", got: "an empty set")
+        }
+        guard source.featureCount == target.featureCount else {
+            throw GradwellError.invalid(params.field("stats_from"), expected: "a set with \(target.featureCount) features", got: "\(source.featureCount)")
+        }
+        let statistics = source.originalStatistics ?? Normalization.of(source.originalFeatures ?? source.features, columns: source.featureCount)
+        if source.originalStatistics == nil {
+            source.originalStatistics = statistics
+            session.datasets[source.name] = source
+            if source.name == target.name { target = source }
+        }
+        let original = target.originalFeatures ?? target.features
+        var features = original
+        statistics.apply(to: &features, columns: target.featureCount)
+        target.originalFeatures = original
+        target.features = features
+        target.normalization = statistics
+        session.datasets[target.name] = target
+        return .object(["name": .string(target.name), "stats_from": .string(source.name),
+                        "mean": .array(statistics.mean.map { .number($0) }), "std": .array(statistics.std.map { .number($0) })])
+    }
+
+    /// `dataset/load`: a CSV, .npy or IDX file (and a second file of labels for the last two).
+    static func datasetLoad(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["name", "path", "format", "label", "labels", "scale"])
+        let name = try params.name("name")
+        let path = try params.string("path")
+        let format = try params.string("format", default: Self.guessFormat(path), choices: ["csv", "npy", "idx"])
+        let limit = session.limits.maxElements
+        func read(_ file: String) throws -> [UInt8] {
+            let bytes = try Files.read(file)
+            guard Double(bytes.count) <= 8 * Double(limit) + 65536 else {
+                throw GradwellError.resourceLimit(params.field("path"), "\(file) is \(bytes.count) bytes, more than the element limit allows",
+                                                  limit: limit, requested: Double(bytes.count))
+            }
+            return bytes
+        }
+        func fileError(_ file: String, _ error: DataFileError) -> GradwellError {
+            var data = [ConfigEntry(key: "path", value: .string(file))]
+            var where_ = ""
+            if let line = error.line { data.append(ConfigEntry(key: "line", value: .int(line))); where_ += " line \(line)" }
+            if let column = error.column { data.append(ConfigEntry(key: "column", value: .int(column))); where_ += " column \(column)" }
+            if let offset = error.offset { data.append(ConfigEntry(key: "offset", value: .int(offset))); where_ += " offset \(offset)" }
+            return GradwellError(.io, "\(file):\(where_.isEmpty ? "" : where_ + ":") \(error.message)", data: data)
+        }
+        var table: NumericTable
+        var header: [String] = []
+        do {
+            switch format {
+            case "csv": (header, table) = try DataLoaders.csv(try read(path), maxElements: limit)
+            case "npy": table = try DataLoaders.npy(try read(path), maxElements: limit)
+            default: table = try DataLoaders.idx(try read(path), scaleBytes: try params.bool("scale", default: true), maxElements: limit)
+            }
+        } catch let error as DataFileError {
+            throw fileError(path, error)
+        }
+        var targets: [Double] = []
+        var targetColumns = 1
+        if let labelsPath = params.has("labels") ? try params.string("labels") : nil {
+            let labels: NumericTable
+            do {
+                labels = format == "idx" ? try DataLoaders.idx(try read(labelsPath), scaleBytes: false, maxElements: limit)
+                       : format == "npy" ? try DataLoaders.npy(try read(labelsPath), maxElements: limit)
+                       : try DataLoaders.csv(try read(labelsPath), maxElements: limit).table
+            } catch let error as DataFileError {
+                throw fileError(labelsPath, error)
+            }
+            guard labels.rows == table.rows else {
+                throw GradwellError(.io, "\(labelsPath): \(labels.rows) labels for \(table.rows) rows of \(path)",
+                                    data: [ConfigEntry(key: "path", value: .string(labelsPath))])
+            }
+            targets = labels.values
+            targetColumns = labels.columns
+        } else {
+            let column: Int
+            if let labelValue = params.value("label") {
+                if let index = labelValue.intValue {
+                    guard index >= 0 && index < table.columns else {
+                        throw GradwellError.invalid(params.field("label"), expected: "a column index 0..<\(table.columns)", got: "\(index)")
+                    }
+                    column = index
+                } else if let labelName = labelValue.stringValue {
+                    guard let index = header.firstIndex(of: labelName) else {
+                        throw GradwellError.invalid(params.field("label"), expected: header.isEmpty ? "a column index (this format has no header)"
+                                                    : "a column of the header: \(header.joined(separator: ", "))", got: "'\(labelName)'")
+                    }
+                    column = index
+                } else {
+                    throw GradwellError.invalid(params.field("label"), expected: "a column name or index", got: labelValue.typeDescription)
+                }
+            } else if let index = header.firstIndex(of: "label") {
+                column = index
+            } else {
+                throw GradwellError.missing(params.field("label"), expected: "the label column (by name or index), or `labels` naming a second file")
+            }
+            guard table.columns >= 2 else {
+                throw GradwellError.invalid(params.field("label"), expected: "a table with features besides the label column", got: "\(table.columns) column(s)")
+            }
+            var features: [Double] = []
+            features.reserveCapacity(table.rows * (table.columns - 1))
+            for row in 0..<table.rows {
+                for c in 0..<table.columns {
+                    let value = table.values[row * table.columns + c]
+                    if c == column { targets.append(value) } else { features.append(value) }
+                }
+            }
+            table = NumericTable(values: features, rows: table.rows, columns: table.columns - 1)
+        }
+        guard table.rows > 0 else {
+            throw GradwellError(.io, "\(path): no rows", data: [ConfigEntry(key: "path", value: .string(path))])
+        }
+        let dataset = Dataset(name: name, features: table.values, featureCount: table.columns, targets: targets, targetColumns: targetColumns)
+        session.datasets[name] = dataset
+        return describe(dataset)
+    }
+
+    static func guessFormat(_ path: String) -> String {
+        if path.hasSuffix(".npy") { return "npy" }
+        if path.hasSuffix("-ubyte") || path.hasSuffix(".idx") || path.contains("idx1") || path.contains("idx3") { return "idx" }
+        return "csv"
+    }
+}

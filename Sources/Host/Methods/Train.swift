@@ -65,6 +65,13 @@ extension Methods {
                 minDelta: try stop.double("min_delta", default: 0, min: 0),
                 restoreBest: try stop.bool("restore_best", default: true))
         }
+        let batch = min(batchSize ?? data.count, data.count)
+        let lastBatch = batch > 0 ? data.count % batch : 0
+        if batch < model.minimumTrainingBatch || (lastBatch > 0 && lastBatch < model.minimumTrainingBatch) {
+            throw GradwellError.invalid(params.field("batch_size"),
+                expected: "a size that leaves every batch at least \(model.minimumTrainingBatch) rows (batch norm needs a variance); \(data.count) rows make a batch of \(lastBatch > 0 ? lastBatch : batch)",
+                got: batchSize.map(String.init) ?? "full batch")
+        }
         // Workspaces: the widest row times the batch, for activations and gradients.
         let widest = Double(max(model.inputUnits, model.specification.layerWidths(registry: registry).max() ?? 0))
         let rows = Double(min(batchSize ?? data.count, data.count))

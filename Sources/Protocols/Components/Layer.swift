@@ -2,6 +2,9 @@
 public enum Mode: Sendable {
     case training
     case inference
+    /// Training's computations without their side effects: batch statistics but no dropout and
+    /// no update of running averages, so a gradient check sees one fixed function.
+    case gradientCheck
 }
 
 /// A trainable tensor of a layer with its gradient, shared by reference with the optimizer.
@@ -56,6 +59,9 @@ public protocol Layer<Element>: AnyObject {
     var state: [String: ConfigValue] { get }
     /// Restores what `state` returned.
     func restore(state: [String: ConfigValue]) throws
+
+    /// The smallest batch the layer can train on (batch norm needs two rows for a variance).
+    var minimumTrainingBatch: Int { get }
 }
 
 // MARK: - Default implementations
@@ -66,6 +72,7 @@ extension Layer {
     public func handOverActivation(_ activation: Activation) -> Bool { false }
     public var state: [String: ConfigValue] { [:] }
     public func restore(state: [String: ConfigValue]) throws {}
+    public var minimumTrainingBatch: Int { 1 }
 }
 
 /// What a layer is built from besides its config.

@@ -1,0 +1,220 @@
+import Foundation
+import GradwellProtocols
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where and why a data file could not be read: the host reports it as -32004 with these.
+public struct DataFileError: Error, Sendable {
+    public var message: String
+    public var line: Int?
+    public var column: Int?
+    public var offset: Int?
+
+    init(_ message: String, line: Int? = nil, column: Int? = nil, offset: Int? = nil) {
+        self.message = message
+        self.line = line
+        self.column = column
+        self.offset = offset
+    }
+}
+
+/// A table of numbers read from a file: row-major values with their shape.
+public struct NumericTable: Sendable {
+    public var values: [Double]
+    public var rows: Int
+    public var columns: Int
+
+    public init(values: [Double], rows: Int, columns: Int) {
+        self.values = values
+        self.rows = rows
+        self.columns = columns
+    }
+}
+
+/// Readers for the data formats `dataset/load` accepts. They parse bytes the host has read
+/// and check every size against `maxElements` before allocating.
+public enum DataLoaders {
+    // MARK: - CSV
+
+    /// A CSV file with a header row and numeric cells. Returns the header and the table.
+    /// Ragged rows, non-numeric and non-finite cells are errors naming line and column (1-based).
+    public static func csv(_ bytes: [UInt8], maxElements: Int) throws -> (header: [String], table: NumericTable) {
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
+            line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+        }
+        while let last = lines.last, last.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { lines.removeLast() }
+        guard let headerLine = lines.first else { throw DataFileError("the file is empty; expected a header row", line: 1) }
+        let header = cells(headerLine).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \t\"")) }
+        let columns = header.count
+        guard Double(lines.count - 1) * Double(columns) <= Double(maxElements) else {
+            throw DataFileError("the file holds more than \(maxElements) values (raise --max-elements)")
+        }
+        var values: [Double] = []
+        values.reserveCapacity((lines.count - 1) * columns)
+        for (index, line) in lines.enumerated().dropFirst() {
+            let fields = cells(line)
+            guard fields.count == columns else {
+                throw DataFileError("row has \(fields.count) cells, the header has \(columns)", line: index + 1, column: min(fields.count, columns) + 1)
+            }
+            for (c, field) in fields.enumerated() {
+                let text = String(decoding: field, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \t\""))
+                guard let value = Double(text) else {
+                    throw DataFileError("'\(text.prefix(40))' is not a number", line: index + 1, column: c + 1)
+                }
+                guard value.isFinite else { throw DataFileError("\(text) is not a finite number", line: index + 1, column: c + 1) }
+                values.append(value)
+            }
+        }
+        return (header, NumericTable(values: values, rows: lines.count - 1, columns: columns))
+    }
+
+    private static func cells(_ line: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+    }
+
+    // MARK: - NPY
+
+    /// NumPy's .npy format, versions 1 to 3: little-endian float32/float64/integers, C order,
+    /// one or two dimensions. Big-endian and Fortran-order files are refused, not misread.
+    public static func npy(_ bytes: [UInt8], maxElements: Int) throws -> NumericTable {
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw DataFileError("not a .npy file (bad magic)", offset: 0) }
+        let major = bytes[6]
+        let headerLength: Int, headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw DataFileError("truncated header", offset: bytes.count) }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            headerStart = 12
+        default:
+            throw DataFileError("unsupported .npy version \(major)", offset: 6)
+        }
+        guard bytes.count >= headerStart + headerLength else {
+            throw DataFileError("the header promises \(headerLength) bytes, the file ends first", offset: bytes.count)
+        }
+        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+        guard let descr = field(header, "descr"), let fortran = field(header, "fortran_order"), let shapeText = field(header, "shape") else {
+            throw DataFileError("the header lacks descr, fortran_order or shape", offset: headerStart)
+        }
+        let type = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
+        guard fortran.trimmingCharacters(in: .whitespaces) == "False" else {
+            throw DataFileError("Fortran-order arrays are not supported; save with np.ascontiguousarray", offset: headerStart)
+        }
+        guard let kind = type.first, kind == "<" || kind == "|" else {
+            throw DataFileError("\(type): big-endian arrays are not supported; convert with arr.astype(arr.dtype.newbyteorder('<'))", offset: headerStart)
+        }
+        let code = String(type.dropFirst())
+        let size: Int
+        switch code {
+        case "f4", "i4", "u4": size = 4
+        case "f8", "i8", "u8": size = 8
+        case "i2", "u2": size = 2
+        case "i1", "u1", "b1": size = 1
+        default: throw DataFileError("dtype \(type) is not supported (float32/64 and integers are)", offset: headerStart)
+        }
+        let dimensions = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard (1...2).contains(dimensions.count), let shape = Optional(dimensions.compactMap { Int($0) }), shape.count == dimensions.count,
+              shape.allSatisfy({ $0 >= 0 }) else {
+            throw DataFileError("shape \(shapeText) is not one or two dimensions", offset: headerStart)
+        }
+        let rows = shape[0], columns = shape.count == 2 ? shape[1] : 1
+        guard Double(rows) * Double(columns) <= Double(maxElements) else {
+            throw DataFileError("the array holds \(rows * columns) values, more than \(maxElements) (raise --max-elements)", offset: headerStart)
+        }
+        let dataStart = headerStart + headerLength
+        let needed = rows * columns * size
+        guard bytes.count - dataStart >= needed else {
+            throw DataFileError("the header promises \(needed) bytes of data, the file has \(bytes.count - dataStart)", offset: bytes.count)
+        }
+        var values = [Double](repeating: 0, count: rows * columns)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<values.count {
+                let at = dataStart + i * size
+                switch code {
+                case "f4": values[i] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))))
+                case "f8": values[i] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+                case "i8": values[i] = Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int64.self)))
+                case "u8": values[i] = Double(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+                case "i4": values[i] = Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+                case "u4": values[i] = Double(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                case "i2": values[i] = Double(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int16.self)))
+                case "u2": values[i] = Double(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
+                case "i1": values[i] = Double(Int8(bitPattern: raw[at]))
+                default: values[i] = Double(raw[at])
+                }
+            }
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw DataFileError("row \(bad / max(columns, 1)), column \(bad % max(columns, 1)) is not finite", offset: dataStart + bad * size)
+        }
+        return NumericTable(values: values, rows: rows, columns: columns)
+    }
+
+    /// The text of `key`'s value in a .npy header dict ("{'descr': '<f8', ...}").
+    private static func field(_ header: String, _ key: String) -> String? {
+        guard let keyRange = header.range(of: "'\(key)'") else { return nil }
+        var rest = header[keyRange.upperBound...].drop { $0 == " " || $0 == ":" }
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else { return nil }
+            return String(rest[...close])
+        }
+        rest = rest.prefix { $0 != "," && $0 != "}" }
+        return String(rest).trimmingCharacters(in: .whitespaces)
+    }
+
+    // MARK: - IDX
+
+    /// The IDX format of MNIST: big-endian header (0, 0, type, dimensions), then the data.
+    /// Every dimension after the first is flattened into features; unsigned bytes are scaled
+    /// to [0, 1] when `scaleBytes`.
+    public static func idx(_ bytes: [UInt8], scaleBytes: Bool, maxElements: Int) throws -> NumericTable {
+        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else { throw DataFileError("not an IDX file (bad magic)", offset: 0) }
+        let type = bytes[2], dimensionCount = Int(bytes[3])
+        let size: Int
+        switch type {
+        case 0x08, 0x09: size = 1
+        case 0x0B: size = 2
+        case 0x0C, 0x0D: size = 4
+        case 0x0E: size = 8
+        default: throw DataFileError("unknown IDX data type 0x\(String(type, radix: 16))", offset: 2)
+        }
+        guard dimensionCount >= 1 else { throw DataFileError("an IDX file needs at least one dimension", offset: 3) }
+        let headerEnd = 4 + 4 * dimensionCount
+        guard bytes.count >= headerEnd else { throw DataFileError("the header ends early", offset: bytes.count) }
+        let dimensions = (0..<dimensionCount).map { d in
+            (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) }
+        }
+        let rows = dimensions[0]
+        let columns = dimensions.dropFirst().reduce(1, *)
+        guard Double(rows) * Double(columns) <= Double(maxElements) else {
+            throw DataFileError("the file holds \(rows) × \(columns) values, more than \(maxElements) (raise --max-elements)", offset: 4)
+        }
+        let needed = rows * columns * size
+        guard bytes.count - headerEnd >= needed else {
+            throw DataFileError("the header promises \(needed) bytes of data, the file has \(bytes.count - headerEnd)", offset: bytes.count)
+        }
+        var values = [Double](repeating: 0, count: rows * columns)
+        for i in 0..<values.count {
+            let at = headerEnd + i * size
+            var word: UInt64 = 0
+            for b in 0..<size { word = word << 8 | UInt64(bytes[at + b]) }
+            switch type {
+            case 0x08: values[i] = scaleBytes ? Double(word) / 255 : Double(word)
+            case 0x09: values[i] = Double(Int8(bitPattern: UInt8(word)))
+            case 0x0B: values[i] = Double(Int16(bitPattern: UInt16(word)))
+            case 0x0C: values[i] = Double(Int32(bitPattern: UInt32(word)))
+            case 0x0D: values[i] = Double(Float(bitPattern: UInt32(word)))
+            default: values[i] = Double(bitPattern: word)
+            }
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw DataFileError("value \(bad) is not finite", offset: headerEnd + bad * size)
+        }
+        return NumericTable(values: values, rows: rows, columns: columns)
+    }
+}

@@ -1,0 +1,49 @@
+import GradwellBuiltins
+import GradwellProtocols
+
+extension Methods {
+    /// The most entries a gradient check takes without `max_entries` (each costs two forward passes).
+    static let gradientCheckEntryBound = 1_000_000
+
+    /// `gradcheck`: backpropagation against central differences, in float64.
+    static func gradcheck(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["model", "data", "epsilon", "threshold", "regularizers", "max_entries"])
+        let model = try session.model(params)
+        let data = try session.dataset(params, "data")
+        try checkCompatible(data, model, path: params.field("data"))
+        let maxEntries = try params.optionalInt("max_entries", min: 1)
+        if maxEntries == nil && model.parameterCount > gradientCheckEntryBound {
+            throw GradwellError.resourceLimit(params.field("max_entries"),
+                "the model has \(model.parameterCount) parameters; checking more than \(gradientCheckEntryBound) entries needs max_entries (a deterministic sample)",
+                limit: gradientCheckEntryBound, requested: Double(model.parameterCount))
+        }
+        try session.checkElements(Double(data.count) * Double(max(model.inputUnits, model.specification.layerWidths(registry: session.registry).max() ?? 0)),
+                                  path: params.field("data"), what: "the checked batch's activations")
+        let regularizers = try (params.array("regularizers") ?? []).enumerated().map { index, value in
+            try session.registry.makeRegularizer(try session.registry.resolve(value, kind: .regularizer, path: "\(params.field("regularizers"))[\(index)]"))
+        }
+        let options = GradientCheckOptions(epsilon: try params.double("epsilon", default: 1e-7, min: 0, exclusiveMin: true),
+                                           threshold: try params.double("threshold", default: 1e-7, min: 0, exclusiveMin: true),
+                                           maxEntries: maxEntries, regularizers: regularizers)
+        let report = try GradientCheck.run(model: model, data: data, options: options, registry: session.registry)
+        return withFiniteFlags([
+            ConfigEntry(key: "difference", value: .number(report.difference)),
+            ConfigEntry(key: "passed", value: .bool(report.passed)),
+            ConfigEntry(key: "threshold", value: .number(report.threshold)),
+            ConfigEntry(key: "epsilon", value: .number(options.epsilon)),
+            ConfigEntry(key: "entries", value: .int(report.checkedEntries)),
+            ConfigEntry(key: "total_entries", value: .int(report.totalEntries)),
+            ConfigEntry(key: "parameters", value: .array(report.parameters.map { parameter in
+                var entries: [ConfigEntry] = [ConfigEntry(key: "name", value: .string(parameter.name)),
+                                              ConfigEntry(key: "difference", value: .number(parameter.difference)),
+                                              ConfigEntry(key: "entries", value: .int(parameter.entries))]
+                if parameter.zero { entries.append(ConfigEntry(key: "zero", value: true)) }
+                return .object(entries)
+            })),
+            ConfigEntry(key: "worst", value: .array(report.worst.map { entry in
+                .object(["parameter": .string(entry.parameter), "index": .int(entry.index),
+                         "analytic": .number(entry.analytic), "numeric": .number(entry.numeric)])
+            })),
+        ])
+    }
+}
