@@ -6,7 +6,7 @@ import Testing
 @Suite struct ExperimentTests {
     /// Runs an example file and returns every response by id.
     func run(example: String) throws -> [Int: [String: Any]] {
-        let host = try HostProcess()
+        let host = try HostProcess(currentDirectory: repositoryRoot)
         let text = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/\(example)"), encoding: .utf8)
         var ids: [Int] = []
         for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -25,6 +25,59 @@ import Testing
 
     func accuracy(_ response: [String: Any]?) -> Double? {
         (response?["result"] as? [String: Any])?["accuracy"] as? Double
+    }
+
+    func result(_ response: [String: Any]?) -> [String: Any] {
+        (response?["result"] as? [String: Any]) ?? [:]
+    }
+
+    /// Accuracy as a count of right answers out of `n`, immune to an ulp in the JSON reader.
+    func correct(_ response: [String: Any]?, of n: Int) -> Int? {
+        accuracy(response).map { Int(($0 * Double(n)).rounded()) }
+    }
+
+    @Test func regularizationLowersTheGapAndRaisesTestAccuracy() throws {
+        let r = try run(example: "regularization.jsonl")
+        // ids: 3 create, 4 train, 5 evaluate train, 6 evaluate test; then 7-10 (l2) and 11-14 (dropout).
+        #expect(correct(r[5], of: 211) == 205, "plain train 97.2% as NumPy")
+        #expect(correct(r[6], of: 200) == 181, "plain test 90.5% as NumPy")
+        #expect(correct(r[9], of: 211) == 197, "L2 train 93.4% as NumPy")
+        #expect(correct(r[10], of: 200) == 186, "L2 test 93.0% as NumPy")
+        let plainGap = accuracy(r[5])! - accuracy(r[6])!
+        for (name, train, test) in [("l2", 9, 10), ("dropout", 13, 14)] {
+            #expect(accuracy(r[test])! > accuracy(r[6])!, "\(name) raises test accuracy")
+            #expect(accuracy(r[train])! - accuracy(r[test])! < plainGap, "\(name) narrows the gap")
+        }
+    }
+
+    @Test func optimizationTableMatchesTheCourse() throws {
+        let r = try run(example: "optimization.jsonl")
+        // Train ids 3, 5, ...: gd, momentum, adam (5000 epochs), gd 10000, then the step-decay runs.
+        let expected = [215, 215, 283, 239, 284, 286, 280]  // of 300, from Tests/golden/course_optimization.py
+        for (index, count) in expected.enumerated() {
+            #expect(correct(r[3 + 2 * index], of: 300) == count, "run \(index)")
+        }
+        #expect(result(r[3])["steps"] as? Int == 5000 * 5, "300 rows in batches of 64: 5 steps an epoch")
+    }
+
+    @Test func gradientCheckPasses() throws {
+        let r = try run(example: "gradient_checking.jsonl")
+        for id in [3, 4] {
+            #expect(result(r[id])["passed"] as? Bool == true)
+            #expect((result(r[id])["difference"] as? Double ?? 1) < 1e-8)
+        }
+    }
+
+    @Test func batchNormRescuesADeepSigmoidNetwork() throws {
+        let r = try run(example: "batchnorm.jsonl")
+        #expect(accuracy(r[3])! < 0.5, "plain: stuck near chance")
+        #expect(accuracy(r[5])! > 0.9, "with batch norm")
+    }
+
+    @Test func digitsFromCSVReach95Percent() throws {
+        let r = try run(example: "digits.jsonl")
+        #expect(result(r[1])["n"] as? Int == 1797)
+        #expect(accuracy(r[7])! >= 0.95)
     }
 
     @Test func initializationTableMatchesTheCourse() throws {
