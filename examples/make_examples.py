@@ -124,6 +124,27 @@ def digits():
     s.write("digits.jsonl")
 
 
+def search():
+    """Random search beats grid search with the same nine trials when one hyperparameter (the
+    learning rate) matters and the other (momentum's beta) barely does: grid tries 3 rates,
+    random tries 9."""
+    s = Script()
+    template = {
+        "datasets": {"train": {"generator": "moons", "n": 400, "noise": 0.2, "seed": 1},
+                     "dev": {"generator": "moons", "n": 200, "noise": 0.2, "seed": 2}},
+        "model": {"input": 2, "layers": [dense(16, "relu"), dense(8, "relu"), dense(1, "sigmoid")]},
+        "train": {"data": "train", "epochs": 20, "batch_size": 64, "optimizer": {"type": "adam"}, "report_every": 1000},
+    }
+    space = {"train.optimizer.lr": {"type": "log_uniform", "low": 1e-4, "high": 1},
+             "train.optimizer.beta1": {"type": "uniform", "low": 0.85, "high": 0.95}}
+    objective = {"data": "dev", "metric": "accuracy", "goal": "maximize"}
+    s("search", template=template, space=space, objective=objective, strategy="grid", trials=9, seed=7)
+    s("search", template=template, space=space, objective=objective, strategy="random", trials=9, seed=7, parallel=2)
+    s("search", template=template, space=space, objective=objective, strategy="random", trials=9, seed=7,
+      refine={"rounds": 1, "keep": 3})
+    s.write("search.jsonl")
+
+
 if __name__ == "__main__":
-    for make in (initialization, regularization, gradient_checking, batchnorm, optimization, digits):
+    for make in (initialization, regularization, gradient_checking, batchnorm, optimization, digits, search):
         make()

@@ -20,6 +20,9 @@ public enum GradwellHost {
           --max-line-bytes N   longest request line accepted (default 67108864)
           --max-elements N     most elements in any one tensor (default 268435456)
           --threads N          BLAS threads (default 1; results are bit-identical for a fixed count)
+          --record FILE        append every request, response and notification to FILE (a run log)
+               gradwell replay LOG [--verify]      re-send a run log's requests to a fresh host; --verify
+                                                  compares every answer bit for bit (timing fields excepted)
           --version, --help
         """
 
@@ -33,6 +36,8 @@ public enum GradwellHost {
         var threads = 1
         var positional: [String] = []
         var json = false
+        var verify = false
+        var recordPath: String?
         var index = 0
         func value(_ flag: String) -> Int? {
             index += 1
@@ -62,6 +67,15 @@ public enum GradwellHost {
                 threads = n
             case "--json":
                 json = true
+            case "--verify":
+                verify = true
+            case "--record":
+                index += 1
+                guard index < arguments.count else {
+                    FileHandle.standardError.write(Data("gradwell: --record needs a file\n".utf8))
+                    return 2
+                }
+                recordPath = arguments[index]
             default:
                 if argument.hasPrefix("-") {
                     FileHandle.standardError.write(Data("gradwell: unknown option \(argument)\n\(usage)\n".utf8))
@@ -74,9 +88,29 @@ public enum GradwellHost {
         BLASThreads.set(threads)
         Server.installSignalHandlers()
         let session = Session(registry: registry, limits: limits)
+        var log: RunLog?
+        if let recordPath {
+            do {
+                log = try RunLog(path: recordPath)
+            } catch let error as GradwellError {
+                FileHandle.standardError.write(Data("gradwell: \(error.message)\n".utf8))
+                return 2
+            } catch {
+                return 2
+            }
+            log?.writeHeader(threads: threads)
+        }
         switch positional.first {
         case nil:
-            return Server(session: session, output: LineWriter(descriptor: 1)).serve(maxLineBytes: limits.maxLineBytes)
+            let output = LineWriter(descriptor: 1)
+            if let log { output.tap = { log.write($0) } }
+            return Server(session: session, output: output, log: log).serve(maxLineBytes: limits.maxLineBytes)
+        case "replay":
+            guard positional.count == 2 else {
+                FileHandle.standardError.write(Data("gradwell: replay needs one log file\n\(usage)\n".utf8))
+                return 2
+            }
+            return ReplayCommand(session: session, path: positional[1], verify: verify).execute()
         case "run":
             guard positional.count == 2 else {
                 FileHandle.standardError.write(Data("gradwell: run needs one file\n\(usage)\n".utf8))

@@ -20,9 +20,12 @@ final class Server: @unchecked Sendable {
     private let cancelLock = NSLock()
     private var cancelled: Set<String> = []
 
-    init(session: Session, output: LineWriter) {
+    private let log: RunLog?
+
+    init(session: Session, output: LineWriter, log: RunLog? = nil) {
         self.session = session
         self.output = output
+        self.log = log
     }
 
     static func installSignalHandlers() {
@@ -69,6 +72,7 @@ final class Server: @unchecked Sendable {
 
         let dispatcher = Dispatcher(session: session, emit: { [output] in output.write($0) },
                                     isCancelled: { [self] in isCancelled($0) })
+        dispatcher.log = log
         dispatcher.onFinished = { [self] key in
             cancelLock.lock()
             cancelled.remove(key)

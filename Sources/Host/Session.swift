@@ -83,10 +83,11 @@ enum Methods {
         "dataset/split": datasetSplit,
         "dataset/normalize": datasetNormalize,
         "dataset/load": datasetLoad,
+        "search": search,
     ]
 
     /// Named in the protocol but not built in this version: answered -32601 with a clear message.
-    static let planned = ["search", "registry/check", "model/boundary"]
+    static let planned = ["registry/check", "model/boundary"]
 
     /// Handled by the server itself, not by a handler.
     static let special = ["$/cancel"]

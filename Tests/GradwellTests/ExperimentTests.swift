@@ -74,6 +74,15 @@ import Testing
         #expect(accuracy(r[5])! > 0.9, "with batch norm")
     }
 
+    @Test func randomSearchBeatsGridSearchWithTheSameBudget() throws {
+        let r = try run(example: "search.jsonl")
+        func best(_ id: Int) -> Double { ((result(r[id])["best"] as? [String: Any])?["objective"] as? Double) ?? 0 }
+        #expect((result(r[1])["trials"] as? [Any])?.count == 9)
+        #expect((result(r[2])["trials"] as? [Any])?.count == 9)
+        #expect(best(2) > best(1), "random \(best(2)) vs grid \(best(1))")
+        #expect(best(3) >= best(2), "a refining round keeps or improves the best")
+    }
+
     @Test func digitsFromCSVReach95Percent() throws {
         let r = try run(example: "digits.jsonl")
         #expect(result(r[1])["n"] as? Int == 1797)

@@ -14,6 +14,8 @@ final class Dispatcher {
     /// Called when a request with this (encoded) id is done, or a `$/cancel` naming it has been
     /// answered: a cancellation never outlives the request it was meant for.
     var onFinished: ((String) -> Void)?
+    /// Records every input line (`--record`).
+    var log: RunLog?
     /// Called with every notification before it is sent, for `gradwell run`'s progress bar.
     var onNotification: ((_ method: String, _ params: ConfigValue) -> Void)?
 
@@ -27,12 +29,15 @@ final class Dispatcher {
     func handle(_ line: LineReader.Line) {
         switch line {
         case .tooLong(let length):
+            log?.recordInput(line, parsed: false)
             emit(JSON.encode(Self.errorResponse(id: .null, GradwellError.resourceLimit(
                 "line", "a request line of \(length) bytes exceeds the limit of \(session.limits.maxLineBytes) bytes (raise it with --max-line-bytes)",
                 limit: session.limits.maxLineBytes, requested: Double(length)))))
         case .text(let bytes):
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            switch JSON.parse(bytes) {
+            let parsed = JSON.parse(bytes)
+            if case .success = parsed { log?.recordInput(line, parsed: true) } else { log?.recordInput(line, parsed: false) }
+            switch parsed {
             case .failure(let failure):
                 emit(JSON.encode(Self.errorResponse(id: .null, GradwellError(.parseError,
                     "parse error: \(failure.reason) (column \(failure.column))",
@@ -64,6 +69,11 @@ final class Dispatcher {
         guard case .object = message else {
             return Self.errorResponse(id: .null, GradwellError(.invalidRequest,
                 "a request must be a JSON object with \"jsonrpc\": \"2.0\" and a \"method\", got \(message.typeDescription)"))
+        }
+        // A response (from a run log fed back as a script) is not a request: ignore it.
+        if message["method"] == nil, message["jsonrpc"] == .string("2.0"), message["id"] != nil,
+           message["result"] != nil || message["error"] != nil {
+            return nil
         }
         let idValue = message["id"]
         var id: ConfigValue = .null

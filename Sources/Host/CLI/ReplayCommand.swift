@@ -1,0 +1,127 @@
+import Foundation
+import GradwellProtocols
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `gradwell replay LOG [--verify]`: re-sends a run log's requests to a fresh host (a new
+/// session in this process, through the same dispatcher) and, with --verify, compares every
+/// response and notification with the recorded one, bit for bit except timing fields.
+struct ReplayCommand {
+    let session: Session
+    let path: String
+    let verify: Bool
+
+    /// Fields that measure time, not results.
+    static let timingKeys: Set<String> = ["wall_ms", "started"]
+
+    private func fail(_ message: String, status: Int32) -> Int32 {
+        FileHandle.standardError.write(Data("gradwell replay: \(message)\n".utf8))
+        return status
+    }
+
+    func execute() -> Int32 {
+        let bytes: [UInt8]
+        do { bytes = try Files.read(path) } catch let error as GradwellError { return fail(error.message, status: 2) } catch { return 2 }
+        var lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        // Each line: input to send, or recorded output to compare, in order.
+        enum Entry { case input(LineReader.Line, line: Int), output(ConfigValue, line: Int) }
+        var entries: [Entry] = []
+        for (index, raw) in lines.enumerated() {
+            let number = index + 1
+            var text = raw
+            if text.last == 13 { text.removeLast() }
+            if text.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+            guard case .success(let message) = JSON.parse(text) else {
+                let reason = (try? JSON.parse(text).get()) == nil ? "not valid JSON (truncated or edited?)" : ""
+                return fail("\(path):\(number): \(reason)", status: 2)
+            }
+            let method = message["method"]?.stringValue
+            if number == 1 || method == RunLog.headerMethod {
+                guard method == RunLog.headerMethod else { return fail("\(path):1: not a gradwell run log (no $/record header)", status: 2) }
+                let version = message["params"]?["protocol"]?.intValue
+                guard version == Session.protocolVersion else {
+                    return fail("\(path): recorded with protocol \(version.map(String.init) ?? "unknown"); this host speaks protocol \(Session.protocolVersion)", status: 2)
+                }
+                continue
+            }
+            if method == RunLog.unparsedMethod {
+                if message["params"]?["too_long"]?.boolValue == true {
+                    entries.append(.input(.tooLong(length: message["params"]?["bytes"]?.intValue ?? 0), line: number))
+                } else {
+                    entries.append(.input(.text(Array((message["params"]?["text"]?.stringValue ?? "").utf8)), line: number))
+                }
+            } else if (method == nil && (message["result"] != nil || message["error"] != nil)) || message.isArray
+                        || (method.map(RunLog.hostNotifications.contains) == true && message["id"] == nil) {
+                entries.append(.output(message, line: number))
+            } else {
+                entries.append(.input(.text(text), line: number))
+            }
+        }
+
+        var produced: [String] = []
+        let stdout = LineWriter(descriptor: 1)
+        let dispatcher = Dispatcher(session: session, emit: { produced.append($0) }, isCancelled: { _ in false })
+        var expected: [(ConfigValue, Int)] = []
+        var compared = 0, sent = 0
+        func check() -> Int32? {
+            defer { produced.removeAll(); expected.removeAll() }
+            if !verify {
+                produced.forEach(stdout.write)
+                return nil
+            }
+            for (index, (recorded, line)) in expected.enumerated() {
+                guard index < produced.count else { return fail("\(path):\(line): recorded \(JSON.encode(recorded).prefix(300)) but the replay produced nothing", status: 1) }
+                let replayed = (try? JSON.parse(Array(produced[index].utf8)).get()) ?? .null
+                let a = JSON.encode(Self.withoutTiming(recorded)), b = JSON.encode(Self.withoutTiming(replayed))
+                if a != b {
+                    return fail("\(path):\(line): differs\n  recorded: \(a.prefix(500))\n  replayed: \(b.prefix(500))", status: 1)
+                }
+                compared += 1
+            }
+            if produced.count > expected.count {
+                return fail("\(path): the replay produced a line the log does not have after line \(expected.last?.1 ?? 0): \(produced[expected.count].prefix(300))", status: 1)
+            }
+            return nil
+        }
+        var pending: LineReader.Line?
+        for entry in entries {
+            switch entry {
+            case .output(let value, let line):
+                expected.append((value, line))
+            case .input(let line, _):
+                if let previous = pending {
+                    dispatcher.handle(previous)
+                    sent += 1
+                    if let status = check() { return status }
+                }
+                pending = line
+            }
+        }
+        if let previous = pending {
+            dispatcher.handle(previous)
+            sent += 1
+            if let status = check() { return status }
+        }
+        if verify {
+            FileHandle.standardError.write(Data("gradwell replay: \(sent) requests replayed, \(compared) responses and notifications identical\n".utf8))
+        }
+        return 0
+    }
+
+    static func withoutTiming(_ value: ConfigValue) -> ConfigValue {
+        switch value {
+        case .object(let entries):
+            return .object(entries.filter { !timingKeys.contains($0.key) }.map { ConfigEntry(key: $0.key, value: withoutTiming($0.value)) })
+        case .array(let items):
+            return .array(items.map(withoutTiming))
+        default:
+            return value
+        }
+    }
+}
+
+extension ConfigValue {
+    var isArray: Bool { if case .array = self { return true } else { return false } }
+}
