@@ -27,7 +27,8 @@ let package = Package(
                 path: "Sources/Host"),
         .testTarget(name: "GradwellTests",
                     dependencies: ["GradwellProtocols", "GradwellBuiltins", "GradwellHost"],
-                    path: "Tests/GradwellTests"),
+                    path: "Tests/GradwellTests",
+                    exclude: ["Data"]),
     ],
     swiftLanguageModes: [.v6]
 )

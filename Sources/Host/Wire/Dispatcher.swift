@@ -35,9 +35,26 @@ final class Dispatcher {
                 limit: session.limits.maxLineBytes, requested: Double(length)))))
         case .text(let bytes):
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+            // A raw NUL is never JSON (jansson would stop reading at it).
+            if let nul = bytes.firstIndex(of: 0) {
+                log?.recordInput(line, parsed: false)
+                emit(JSON.encode(Self.errorResponse(id: .null, GradwellError(.parseError,
+                    "parse error: a NUL byte at column \(nul + 1) (control characters must be escaped)",
+                    data: [ConfigEntry(key: "line", value: 1), ConfigEntry(key: "column", value: .int(nul + 1)),
+                           ConfigEntry(key: "position", value: .int(nul))]))))
+                return
+            }
             let parsed = JSON.parse(bytes)
             if case .success = parsed { log?.recordInput(line, parsed: true) } else { log?.recordInput(line, parsed: false) }
             switch parsed {
+            case .failure(let failure) where failure.reason.hasPrefix("duplicate object key")
+                                          || failure.reason.hasPrefix("NUL byte in object key"):
+                // Valid JSON, but not a request we accept: a key twice (which one would count?)
+                // or a key with \u0000 in it.
+                emit(JSON.encode(Self.errorResponse(id: .null, GradwellError(.invalidRequest,
+                    "invalid request: \(failure.reason) (column \(failure.column))",
+                    data: [ConfigEntry(key: "line", value: .int(failure.line)), ConfigEntry(key: "column", value: .int(failure.column)),
+                           ConfigEntry(key: "position", value: .int(failure.position))]))))
             case .failure(let failure):
                 emit(JSON.encode(Self.errorResponse(id: .null, GradwellError(.parseError,
                     "parse error: \(failure.reason) (column \(failure.column))",
