@@ -21,6 +21,9 @@ public enum GradwellHost {
           --max-elements N     most elements in any one tensor (default 268435456)
           --threads N          BLAS threads (default 1; results are bit-identical for a fixed count)
           --record FILE        append every request, response and notification to FILE (a run log)
+          --plugin LIB.so      load a run-time plugin (repeatable; also GRADWELL_PLUGINS=a.so:b.so)
+               gradwell check [--json] [--plugin LIB.so]  run every registered component through the
+                                                  conformance checks (gradients, variance, optimizers, round trips)
                gradwell replay LOG [--verify]      re-send a run log's requests to a fresh host; --verify
                                                   compares every answer bit for bit (timing fields excepted)
           --version, --help
@@ -31,13 +34,14 @@ public enum GradwellHost {
         exit(run(registry: registry, arguments: Array(arguments.dropFirst())))
     }
 
-    static func run(registry: Registry, arguments: [String]) -> Int32 {
+    static func run(registry baseRegistry: Registry, arguments: [String]) -> Int32 {
         var limits = Limits()
         var threads = 1
         var positional: [String] = []
         var json = false
         var verify = false
         var recordPath: String?
+        var pluginFlags: [String] = []
         var index = 0
         func value(_ flag: String) -> Int? {
             index += 1
@@ -69,6 +73,13 @@ public enum GradwellHost {
                 json = true
             case "--verify":
                 verify = true
+            case "--plugin":
+                index += 1
+                guard index < arguments.count else {
+                    FileHandle.standardError.write(Data("gradwell: --plugin needs a library path\n".utf8))
+                    return 2
+                }
+                pluginFlags.append(arguments[index])
             case "--record":
                 index += 1
                 guard index < arguments.count else {
@@ -87,6 +98,14 @@ public enum GradwellHost {
         }
         BLASThreads.set(threads)
         Server.installSignalHandlers()
+        let registry: Registry
+        do {
+            registry = try PluginLoader.load(PluginLoader.paths(flags: pluginFlags, environment: ProcessInfo.processInfo.environment),
+                                             into: baseRegistry)
+        } catch {
+            FileHandle.standardError.write(Data("gradwell: \(error)\n".utf8))
+            return 2
+        }
         let session = Session(registry: registry, limits: limits)
         var log: RunLog?
         if let recordPath {
@@ -105,6 +124,21 @@ public enum GradwellHost {
             let output = LineWriter(descriptor: 1)
             if let log { output.tap = { log.write($0) } }
             return Server(session: session, output: output, log: log).serve(maxLineBytes: limits.maxLineBytes)
+        case "check":
+            let reports = Conformance.run(registry)
+            if json {
+                print(JSON.encode(Methods.conformanceValue(reports)))
+            } else {
+                for report in reports {
+                    print("\(report.passed ? "ok  " : "FAIL") \(report.kind.rawValue) \(report.name) (\(report.origin))")
+                    for check in report.checks where !check.passed || report.origin != "builtin" {
+                        print("     \(check.passed ? "ok  " : "FAIL") \(check.name): \(check.detail)")
+                    }
+                }
+                let failed = reports.filter { !$0.passed }.count
+                print("\(reports.count - failed) passed, \(failed) failed")
+            }
+            return reports.allSatisfy(\.passed) ? 0 : 1
         case "replay":
             guard positional.count == 2 else {
                 FileHandle.standardError.write(Data("gradwell: replay needs one log file\n\(usage)\n".utf8))

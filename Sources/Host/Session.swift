@@ -84,10 +84,11 @@ enum Methods {
         "dataset/normalize": datasetNormalize,
         "dataset/load": datasetLoad,
         "search": search,
+        "registry/check": registryCheck,
     ]
 
     /// Named in the protocol but not built in this version: answered -32601 with a clear message.
-    static let planned = ["registry/check", "model/boundary"]
+    static let planned = ["model/boundary"]
 
     /// Handled by the server itself, not by a handler.
     static let special = ["$/cancel"]

@@ -47,3 +47,33 @@ extension Methods {
         ])
     }
 }
+
+extension Methods {
+    /// `registry/check`: the conformance checks on every registered component.
+    static func registryCheck(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["kind", "type"])
+        let kind = params.has("kind") ? try params.string("kind", default: "", choices: ComponentKind.allCases.map(\.rawValue)) : nil
+        let type = params.has("type") ? try params.string("type") : nil
+        let reports = Conformance.run(session.registry).filter { report in
+            (kind == nil || report.kind.rawValue == kind) && (type == nil || report.name == type || report.name.hasPrefix("\(type!)("))
+        }
+        if reports.isEmpty, let type {
+            throw GradwellError.unknownComponent(params.field("type"), kind: kind ?? "component", name: type,
+                                                 available: ComponentKind.allCases.flatMap { session.registry.names($0) })
+        }
+        return conformanceValue(reports)
+    }
+
+    static func conformanceValue(_ reports: [Conformance.ComponentReport]) -> ConfigValue {
+        .object([
+            "passed": .bool(reports.allSatisfy(\.passed)),
+            "components": .array(reports.map { report in
+                .object([
+                    "kind": .string(report.kind.rawValue), "type": .string(report.name), "origin": .string(report.origin),
+                    "passed": .bool(report.passed),
+                    "checks": .array(report.checks.map { .object(["name": .string($0.name), "passed": .bool($0.passed), "detail": .string($0.detail)]) }),
+                ])
+            }),
+        ])
+    }
+}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -360,15 +362,44 @@ def test_close_stops_a_running_train() -> None:
 
 
 def test_record_option(tmp_path: Path) -> None:
+    """``Host(record=...)`` passes ``--record``: the host writes a run log of the session
+    (a ``$/record`` header, then every request, response and notification), and ``gradwell
+    replay LOG --verify`` re-runs it with identical answers."""
     log = tmp_path / "session.jsonl"
-    with gradwell.Host(HOST_PATH, record=log) as host:
-        try:
-            host.initialize(timeout=30)
-        except gradwell.HostCrashed as error:
-            if "--record" in error.stderr_tail:
-                pytest.skip("this host does not support --record yet")
-            raise
-    assert log.exists() and "initialize" in log.read_text()
+    with gradwell.Host(HOST_PATH, record=log, timeout=30) as host:
+        assert host.argv[-2:] == ["--record", str(log)]
+        host.initialize()
+        host.generate("d", "moons", n=100, seed=1, noise=0.2)
+        host.create_model("m", input=2, layers=TINY_LAYERS, dtype="float64", seed=2)
+        trained = host.train("m", "d", epochs=30, report_every=10, optimizer={"type": "gd", "lr": 0.1})
+        evaluated = host.evaluate("m", "d")
+        with pytest.raises(gradwell.NotFound):
+            host.evaluate("no_such_model", "d")
+    assert len(trained.metrics) >= 3
+
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    header = lines[0]
+    assert header["method"] == "$/record" and "id" not in header
+    assert header["params"]["protocol"] == 1
+
+    requests = {m["id"]: m for m in lines[1:] if "method" in m and "id" in m}
+    responses = {m["id"]: m for m in lines[1:] if "method" not in m and "id" in m}
+    notifications = [m for m in lines[1:] if "method" in m and "id" not in m]
+    methods = [r["method"] for r in requests.values()]
+    for method in ("initialize", "dataset/generate", "model/create", "train", "evaluate"):
+        assert method in methods
+    assert set(requests) <= set(responses)  # every request (shutdown included) was answered
+    train_id = next(i for i, r in requests.items() if r["method"] == "train")
+    assert responses[train_id]["result"]["accuracy"] == trained.accuracy
+    metrics = [m["params"] for m in notifications if m["method"] == "metric"]
+    assert [m["request"] for m in metrics] == [train_id] * len(trained.metrics)
+    assert [m["cost"] for m in metrics] == [m["cost"] for m in trained.metrics]
+    assert any(r.get("result") == evaluated for r in responses.values())
+    assert any(r.get("error", {}).get("code") == -32003 for r in responses.values())
+
+    replay = subprocess.run([HOST_PATH, "replay", str(log), "--verify"], capture_output=True, text=True,
+                            timeout=60)
+    assert replay.returncode == 0, replay.stdout + replay.stderr
 
 
 # ---- threads

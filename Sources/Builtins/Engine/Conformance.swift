@@ -1,0 +1,222 @@
+import GradwellProtocols
+
+/// The same checks for every registered component, builtins and plugins alike: gradients of
+/// layers, activations, losses and regularizers against central differences; initializers'
+/// shape and variance; optimizers on a convex quadratic and a logistic regression, resumed
+/// from saved state; every config's round trip.
+public enum Conformance {
+    public struct Check: Sendable {
+        public var name: String
+        public var passed: Bool
+        public var detail: String
+    }
+
+    public struct ComponentReport: Sendable {
+        public var kind: ComponentKind
+        public var name: String
+        public var origin: String
+        public var checks: [Check]
+        public var passed: Bool { checks.allSatisfy(\.passed) }
+    }
+
+    /// Runs every check on every component of `registry`.
+    public static func run(_ registry: Registry) -> [ComponentReport] {
+        var reports: [ComponentReport] = []
+        for kind in ComponentKind.allCases {
+            for entry in registry.entries[kind] ?? [] {
+                var checks: [Check] = [roundTrip(entry, registry)]
+                do {
+                    switch kind {
+                    case .layer: checks += try layerChecks(entry, registry)
+                    case .loss: checks += try lossChecks(entry, registry)
+                    case .regularizer: checks += try regularizerChecks(entry, registry)
+                    case .initializer: checks += try initializerChecks(entry, registry)
+                    case .optimizer: checks += try optimizerChecks(entry, registry)
+                    case .schedule: checks += try scheduleChecks(entry, registry)
+                    case .generator: checks += try generatorChecks(entry, registry)
+                    }
+                } catch {
+                    checks.append(Check(name: "build", passed: false, detail: "\(error)"))
+                }
+                reports.append(ComponentReport(kind: kind, name: entry.name, origin: entry.origin, checks: checks))
+            }
+        }
+        // Activations are not components, but each gets a gradient check of its own.
+        for activation in Activation.names {
+            let check = gradientCheck("gradient", layers: [.object(["type": "dense", "units": 4, "activation": .string(activation)])],
+                                      registry: registry)
+            reports.append(ComponentReport(kind: .layer, name: "dense(activation: \(activation))", origin: "builtin", checks: [check]))
+        }
+        return reports
+    }
+
+    /// A config for `entry` with every required parameter filled in with a plausible value.
+    public static func minimalConfig(_ entry: Registry.Entry) -> ConfigValue {
+        var members = [ConfigEntry(key: "type", value: .string(entry.name))]
+        for spec in entry.parameters where spec.defaultValue == nil {
+            switch spec.kind {
+            case .integer: members.append(ConfigEntry(key: spec.name, value: .int(Int(max(spec.minimum ?? 3, 3)))))
+            case .string(let choices): members.append(ConfigEntry(key: spec.name, value: .string(choices.first { $0 == "tanh" } ?? choices.first ?? "x")))
+            case .boolean: members.append(ConfigEntry(key: spec.name, value: .bool(false)))
+            case .numberList: members.append(ConfigEntry(key: spec.name, value: .array([.number(0.5)])))
+            case .component(let kind): members.append(ConfigEntry(key: spec.name, value: .string(kind == .schedule ? "constant" : "he")))
+            case .number:
+                let low = spec.minimum ?? 0, high = spec.maximum ?? low + 1
+                members.append(ConfigEntry(key: spec.name, value: .number((low + high) / 2)))
+            }
+        }
+        return .object(members)
+    }
+
+    static func roundTrip(_ entry: Registry.Entry, _ registry: Registry) -> Check {
+        do {
+            let resolved = try registry.resolve(minimalConfig(entry), kind: entry.kind, path: entry.name)
+            let again = try registry.resolve(resolved.configValue, kind: entry.kind, path: entry.name)
+            return Check(name: "config round trip", passed: resolved == again, detail: resolved == again ? "" : "the resolved config does not rebuild itself")
+        } catch {
+            return Check(name: "config round trip", passed: false, detail: "\(error)")
+        }
+    }
+
+    // MARK: - Gradients
+
+    /// A gradient check of a small float64 model: `layers`, then a dense head for `loss`.
+    static func gradientCheck(_ name: String, layers: [ConfigValue], loss: String = "binary_cross_entropy", outputs: Int = 1,
+                              regularizers: [ConfigValue] = [], registry: Registry) -> Check {
+        do {
+            var resolved = try layers.enumerated().map { try registry.resolve($1, kind: .layer, path: "layers[\($0)]") }
+            let head = ["softmax_cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"][loss] ?? "linear"
+            resolved.append(try registry.resolve(.object(["type": "dense", "units": .int(outputs), "activation": .string(head)]),
+                                                 kind: .layer, path: "head"))
+            let specification = ModelSpecification(input: 3, layers: resolved, loss: try registry.resolve(.string(loss), kind: .loss, path: "loss"),
+                                                   dtype: .float64, seed: 5, rng: .gradwell)
+            let model = try Model<Double>(specification, registry: registry)
+            var random = RandomStream.make(.gradwell, seed: 9)
+            let data = Generators.blobs(count: 12, centers: max(outputs, 2), features: 3, clusterStd: 2, rng: &random)
+            var dataset = Dataset(name: "check", generated: data)
+            if loss != "binary_cross_entropy" && loss != "softmax_cross_entropy" {
+                dataset = Dataset(name: "check", features: data.features, featureCount: 3,
+                                  targets: (0..<12 * outputs).map { Double($0 % 5) / 5 }, targetColumns: outputs)
+            }
+            let penalties = try regularizers.map { try registry.makeRegularizer(try registry.resolve($0, kind: .regularizer, path: "r")) }
+            let report = try GradientCheck.run(model: model, data: dataset, options: GradientCheckOptions(regularizers: penalties), registry: registry)
+            var detail = "difference \(report.difference)"
+            if !report.passed {
+                let failing = report.parameters.filter { $0.difference > report.threshold }.map { "\($0.name) \($0.difference)" }
+                let worst = report.worst.prefix(3).map { "\($0.parameter)[\($0.index)]: analytic \($0.analytic), numeric \($0.numeric)" }
+                detail += "; failing: \(failing.joined(separator: ", ")); worst entries: \(worst.joined(separator: "; "))"
+            }
+            return Check(name: name, passed: report.passed, detail: detail)
+        } catch {
+            return Check(name: name, passed: false, detail: "\(error)")
+        }
+    }
+
+    static func layerChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
+        var config = minimalConfig(entry)
+        if entry.name == "dense" { config = .object(["type": "dense", "units": 4, "activation": "tanh"]) }
+        return [gradientCheck("gradient", layers: [.object(["type": "dense", "units": 4, "activation": "tanh"]), config], registry: registry)]
+    }
+
+    static func lossChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
+        let loss = try registry.makeLoss(try registry.resolve(minimalConfig(entry), kind: .loss, path: entry.name))
+        let outputs = loss.fusedActivation == .sigmoid ? 1 : 3
+        return [gradientCheck("gradient", layers: [.object(["type": "dense", "units": 4, "activation": "tanh"])], loss: entry.name,
+                              outputs: outputs, registry: registry)]
+    }
+
+    static func regularizerChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
+        [gradientCheck("gradient", layers: [.object(["type": "dense", "units": 4, "activation": "tanh"])],
+                       regularizers: [minimalConfig(entry)], registry: registry)]
+    }
+
+    // MARK: - Initializers
+
+    static func initializerChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
+        let initializer = try registry.makeInitializer(try registry.resolve(minimalConfig(entry), kind: .initializer, path: entry.name))
+        let fanIn = 300, fanOut = 200
+        var weights = Tensor<Double>(rows: fanOut, columns: fanIn)
+        var random = RandomStream.make(.gradwell, seed: 42)
+        initializer.fill(&weights, fanIn: fanIn, fanOut: fanOut, random: &random)
+        var checks = [Check(name: "shape", passed: weights.rows == fanOut && weights.columns == fanIn && weights.allFinite(),
+                            detail: "(\(weights.rows), \(weights.columns)), finite: \(weights.allFinite())")]
+        if let expected = initializer.expectedVariance(fanIn: fanIn, fanOut: fanOut) {
+            let mean = weights.storage.reduce(0, +) / Double(weights.count)
+            let variance = weights.storage.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(weights.count)
+            let ok = expected == 0 ? variance == 0 : abs(variance / expected - 1) < 0.05
+            checks.append(Check(name: "variance", passed: ok, detail: "measured \(variance), documented \(expected)"))
+        }
+        return checks
+    }
+
+    // MARK: - Optimizers
+
+    static func optimizerChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
+        let config = try registry.resolve(minimalConfig(entry), kind: .optimizer, path: entry.name)
+        let optimizer = try registry.makeOptimizer(config)
+        // A convex quadratic ½Σ a_i (θ_i - c_i)², from θ = 0.
+        let count = 16
+        let a: [Double] = (0..<count).map { i in 1 + Double(i % 4) }
+        let c: [Double] = (0..<count).map { i in Double(i % 5) / 5 - 0.4 }
+        var theta = Tensor<Double>(rows: 1, columns: count)
+        var state = optimizer.stateSlots.map { _ in Tensor<Double>(rows: 1, columns: count) }
+        func quadratic(_ t: Tensor<Double>) -> Double {
+            var total = 0.0
+            for i in 0..<count {
+                let d = t.storage[i] - c[i]
+                total += 0.5 * a[i] * d * d
+            }
+            return total
+        }
+        let start = quadratic(theta)
+        var gradient = Tensor<Double>(rows: 1, columns: count)
+        for step in 1...500 {
+            for i in 0..<count { gradient.storage[i] = a[i] * (theta.storage[i] - c[i]) }
+            optimizer.update(&theta, gradient: gradient, state: &state, step: step, learningRate: optimizer.learningRate)
+        }
+        let end = quadratic(theta)
+        var checks = [Check(name: "convex quadratic", passed: end.isFinite && end < start,
+                            detail: "cost \(start) -> \(end) after 500 steps at lr \(optimizer.learningRate)")]
+
+        // Logistic regression on two blobs, then save/restore mid-way and compare with an uninterrupted run.
+        let specification = ModelSpecification(
+            input: 2, layers: [try registry.resolve(.object(["type": "dense", "units": 1, "activation": "sigmoid"]), kind: .layer, path: "l")],
+            loss: try registry.resolve("binary_cross_entropy", kind: .loss, path: "loss"), dtype: .float64, seed: 1, rng: .gradwell)
+        var random = RandomStream.make(.gradwell, seed: 3)
+        let data = Dataset(name: "blobs", generated: Generators.blobs(count: 80, centers: 2, features: 2, clusterStd: 1.5, rng: &random))
+        let plan = TrainingPlan(epochs: 20, batchSize: 16, shuffle: true, seed: 4, reportEvery: 1000,
+                                optimizerConfig: config, optimizer: optimizer)
+        let whole = try Model<Double>(specification, registry: registry)
+        let before = whole.evaluate(data).cost
+        _ = whole.train(plan, data: data, observer: TrainingObserver())
+        _ = whole.train(plan, data: data, observer: TrainingObserver())
+        let after = whole.evaluate(data).cost
+        checks.append(Check(name: "logistic regression", passed: after.isFinite && after < before,
+                            detail: "cost \(before) -> \(after) after 40 epochs"))
+        let first = try Model<Double>(specification, registry: registry)
+        _ = first.train(plan, data: data, observer: TrainingObserver())
+        let resumed = try Model<Double>(specification, registry: registry)
+        try resumed.restore(first.snapshot())
+        _ = resumed.train(plan, data: data, observer: TrainingObserver())
+        let same = resumed.snapshot().parameters.map(\.values) == whole.snapshot().parameters.map(\.values)
+        checks.append(Check(name: "resume from saved state", passed: same,
+                            detail: same ? "bit-identical to an uninterrupted run" : "a run resumed from a snapshot differs from an uninterrupted one"))
+        return checks
+    }
+
+    static func scheduleChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
+        let schedule = try registry.makeSchedule(try registry.resolve(minimalConfig(entry), kind: .schedule, path: entry.name))
+        let rates = (0..<50).map { schedule.learningRate(base: 0.1, epoch: $0, totalEpochs: 50) }
+        let ok = rates.allSatisfy { $0.isFinite && $0 >= 0 }
+        return [Check(name: "rates", passed: ok, detail: ok ? "finite and non-negative over 50 epochs" : "rates \(rates.prefix(5))...")]
+    }
+
+    static func generatorChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
+        let generator = try registry.makeGenerator(try registry.resolve(minimalConfig(entry), kind: .generator, path: entry.name))
+        var random = RandomStream.make(.gradwell, seed: 1)
+        let data = generator.generate(random: &random)
+        let ok = data.features.count == data.count * data.featureCount && data.features.allSatisfy(\.isFinite)
+            && data.labels.allSatisfy { $0 >= 0 && $0 < max(data.classCount, 1) }
+        return [Check(name: "data", passed: ok, detail: "\(data.count) rows of \(data.featureCount) features, \(data.classCount) classes")]
+    }
+}
