@@ -44,7 +44,8 @@ def plot(curves: Dict[str, List[Tuple[int, float]]], output: str) -> None:
 
     figure, axes = plt.subplots(figsize=(7, 4.5))
     for name, points in curves.items():
-        axes.plot([e for e, _ in points], [c for _, c in points], marker=".", label=LABELS[name])
+        axes.plot([e for e, _ in points], [c for _, c in points], marker="." if len(points) <= 50 else None,
+                  label=LABELS[name])
     axes.set_yscale("log")
     axes.set_xlabel("epoch")
     axes.set_ylabel("cost (binary cross-entropy)")

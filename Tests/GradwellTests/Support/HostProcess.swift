@@ -34,8 +34,9 @@ final class HostProcess: @unchecked Sendable {
     private var ended = false
     private var nextID = 1000
 
-    init(arguments: [String] = [], environment: [String: String]? = nil, currentDirectory: URL? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: hostBinary)
+    init(executable: String = hostBinary, arguments: [String] = [], environment: [String: String]? = nil,
+         currentDirectory: URL? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.arguments = arguments
         if let environment { process.environment = environment }
