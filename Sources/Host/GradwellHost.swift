@@ -13,19 +13,18 @@ import Glibc
 public enum GradwellHost {
     public static let usage = """
         usage: gradwell [options]                 serve JSON-RPC 2.0 requests, one per line, on stdin/stdout
-               gradwell run FILE.jsonl [--json] [options]
-                                                  run a file of requests; print a summary table
+               gradwell run FILE.jsonl [--json]   run a file of requests; print a summary table
                                                   (--json: the raw responses instead)
+               gradwell replay LOG [--verify]     re-send a run log's requests to a fresh host; --verify
+                                                  compares every answer bit for bit (timing fields excepted)
+               gradwell check [--json]            run every registered component through the conformance
+                                                  checks (gradients, variance, optimizers, round trips)
         options:
           --max-line-bytes N   longest request line accepted (default 67108864)
           --max-elements N     most elements in any one tensor (default 268435456)
           --threads N          BLAS threads (default 1; results are bit-identical for a fixed count)
           --record FILE        append every request, response and notification to FILE (a run log)
           --plugin LIB.so      load a run-time plugin (repeatable; also GRADWELL_PLUGINS=a.so:b.so)
-               gradwell check [--json] [--plugin LIB.so]  run every registered component through the
-                                                  conformance checks (gradients, variance, optimizers, round trips)
-               gradwell replay LOG [--verify]      re-send a run log's requests to a fresh host; --verify
-                                                  compares every answer bit for bit (timing fields excepted)
           --version, --help
         """
 

@@ -40,7 +40,22 @@ __all__ = [
 
 
 class GradwellError(Exception):
-    """Base class of every error raised by the Gradwell client."""
+    """Base class of every error raised by the Gradwell client.
+
+    Every one pickles with its attributes (``HostCrashed.stderr_tail``, ``RPCError.data``,
+    ...), so it crosses process boundaries intact: multiprocessing, Optuna's and Ray's workers.
+    """
+
+    def __reduce__(self) -> Any:
+        # Rebuilt without calling __init__, whose arguments differ from class to class.
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild_error(cls: Type[BaseException], args: Any, state: Dict[str, Any]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = tuple(args)
+    error.__dict__.update(state)
+    return error
 
 
 class HostNotFound(GradwellError):

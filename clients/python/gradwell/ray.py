@@ -26,7 +26,6 @@ Needs Ray Tune: ``pip install 'gradwell[ray]'``. ``import gradwell`` does not im
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import tempfile
@@ -281,7 +280,3 @@ def replay(template: Mapping[str, Any], config: Mapping[str, Any], seed: Optiona
     return _tuning.replay(template, values, int(seed), metric=metric, data=data, host_path=host_path,
                           epochs=epochs, threads=threads, timeout=timeout)
 
-
-def _finite_or_nan(value: Any) -> float:  # pragma: no cover - kept for symmetry
-    number = _tuning.finite(value)
-    return number if number is not None else math.nan
