@@ -128,7 +128,9 @@ final class Server: @unchecked Sendable {
         guard case .text(let bytes) = line, bytes.count < 4096 else { return }
         guard String(decoding: bytes, as: UTF8.self).contains("cancel"),  // also "$\/cancel"
               case .success(let message) = JSON.parse(bytes),
-              message["method"] == .string("$/cancel"), let target = message["params"]?["id"] else { return }
+              message["jsonrpc"] == .string("2.0"), message["method"] == .string("$/cancel"),
+              let params = message["params"]?.objectEntries, params.count == 1, let target = message["params"]?["id"],
+              !target.isNull else { return }
         cancelLock.lock()
         cancelled.insert(JSON.encode(target))
         cancelLock.unlock()

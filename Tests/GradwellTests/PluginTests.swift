@@ -126,6 +126,6 @@ let customHost = exampleProduct("GRADWELL_CUSTOM_HOST", package: "examples/plugi
         let source = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/plugins/RuntimePlugin/Sources/LionPlugin/Lion.swift"),
                                 encoding: .utf8)
         #expect(document.contains("```swift\n" + source + "```"))
-        #expect(source.split(separator: "\n").count <= 45)
+        #expect(source.split(separator: "\n").count <= 35)
     }
 }

@@ -10,6 +10,8 @@ public struct DataFileError: Error, Sendable {
     public var line: Int?
     public var column: Int?
     public var offset: Int?
+    /// The file is well formed but larger than the element bound allows.
+    public var exceedsLimit = false
 
     init(_ message: String, line: Int? = nil, column: Int? = nil, offset: Int? = nil) {
         self.message = message
@@ -48,7 +50,7 @@ public enum DataLoaders {
         let header = cells(headerLine).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \t\"")) }
         let columns = header.count
         guard Double(lines.count - 1) * Double(columns) <= Double(maxElements) else {
-            throw DataFileError("the file holds more than \(maxElements) values (raise --max-elements)")
+            var error = DataFileError("the file holds more than \(maxElements) values (raise --max-elements)"); error.exceedsLimit = true; throw error
         }
         var values: [Double] = []
         values.reserveCapacity((lines.count - 1) * columns)
@@ -124,7 +126,7 @@ public enum DataLoaders {
         }
         let rows = shape[0], columns = shape.count == 2 ? shape[1] : 1
         guard Double(rows) * Double(columns) <= Double(maxElements) else {
-            throw DataFileError("the array holds \(rows * columns) values, more than \(maxElements) (raise --max-elements)", offset: headerStart)
+            var error = DataFileError("the array holds \(Double(rows) * Double(columns)) values, more than \(maxElements) (raise --max-elements)", offset: headerStart); error.exceedsLimit = true; throw error
         }
         let dataStart = headerStart + headerLength
         let needed = rows * columns * size
@@ -192,7 +194,7 @@ public enum DataLoaders {
         let rows = dimensions[0]
         let columns = dimensions.dropFirst().reduce(1, *)
         guard Double(rows) * Double(columns) <= Double(maxElements) else {
-            throw DataFileError("the file holds \(rows) × \(columns) values, more than \(maxElements) (raise --max-elements)", offset: 4)
+            var error = DataFileError("the file holds \(rows) × \(columns) values, more than \(maxElements) (raise --max-elements)", offset: 4); error.exceedsLimit = true; throw error
         }
         let needed = rows * columns * size
         guard bytes.count - headerEnd >= needed else {

@@ -31,12 +31,16 @@ public final class Network<T: Scalar> {
         self.loss = loss
         self.inputUnits = inputUnits
         if let fused = loss.fusedActivation, let last = layers.last {
-            if last.handOverActivation(fused) || last.outputActivation == .linear || last.outputActivation == nil {
+            if last.handOverActivation(fused) || last.outputActivation == .linear {
                 predictionActivation = fused
-            } else {
+            } else if let activation = last.outputActivation {
                 throw GradwellError.invalid("params.layers[\(layers.count - 1)].activation",
                     expected: "\(fused.name) or linear, since \(type(of: loss).name) computes \(fused.name) itself from logits",
-                    got: last.outputActivation!.name)
+                    got: activation.name)
+            } else {
+                throw GradwellError.invalid("params.layers[\(layers.count - 1)]",
+                    expected: "a last layer ending in \(fused.name) or linear (dense or activation), since \(type(of: loss).name) works from logits",
+                    got: "a layer that does not end in an activation")
             }
         } else {
             predictionActivation = nil

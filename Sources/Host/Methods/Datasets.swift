@@ -215,6 +215,10 @@ extension Methods {
             if let line = error.line { data.append(ConfigEntry(key: "line", value: .int(line))); where_ += " line \(line)" }
             if let column = error.column { data.append(ConfigEntry(key: "column", value: .int(column))); where_ += " column \(column)" }
             if let offset = error.offset { data.append(ConfigEntry(key: "offset", value: .int(offset))); where_ += " offset \(offset)" }
+            if error.exceedsLimit {
+                return GradwellError(.resourceLimit, "\(file): \(error.message)",
+                                     data: data + [ConfigEntry(key: "limit", value: .int(limit))])
+            }
             return GradwellError(.io, "\(file):\(where_.isEmpty ? "" : where_ + ":") \(error.message)", data: data)
         }
         var table: NumericTable

@@ -126,7 +126,10 @@ final class Dispatcher {
             if method == "$/cancel" {
                 let params = try Params(paramsValue)
                 try params.allowOnly(["id"])
-                guard let target = params.value("id") else { throw GradwellError.missing("params.id", expected: "the id of the request to cancel") }
+                guard let target = params.value("id") else { throw GradwellError.missing("params.id", expected: "the id (a string or number) of the request to cancel") }
+                guard target.stringValue != nil || target.doubleValue != nil else {
+                    throw GradwellError.invalid("params.id", expected: "the id (a string or number) of the request to cancel", got: target.typeDescription)
+                }
                 onFinished?(JSON.encode(target))
                 return Self.resultResponse(id: id, .object(["id": target, "acknowledged": true]))
             }
