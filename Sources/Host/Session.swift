@@ -85,10 +85,11 @@ enum Methods {
         "dataset/load": datasetLoad,
         "search": search,
         "registry/check": registryCheck,
+        "model/boundary": modelBoundary,
     ]
 
     /// Named in the protocol but not built in this version: answered -32601 with a clear message.
-    static let planned = ["model/boundary"]
+    static let planned: [String] = []
 
     /// Handled by the server itself, not by a handler.
     static let special = ["$/cancel"]

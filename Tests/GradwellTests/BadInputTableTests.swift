@@ -33,7 +33,7 @@ import Testing
         Case(line: "{\"jsonrpc\":2,\"id\":7,\"method\":\"initialize\"}", code: -32600, path: "jsonrpc"),
         Case(line: "{\"jsonrpc\":\"2.0\",\"id\":[7],\"method\":\"initialize\"}", code: -32600, path: "id"),
         Case(line: "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":[\"initialize\"]}", code: -32600, path: "method"),
-        Case(line: request("initialise", "{}"), code: -32601), Case(line: request("model/boundary", "{}"), code: -32601),
+        Case(line: request("initialise", "{}"), code: -32601), Case(line: request("model/boundary", "{}"), code: -32602, path: "params.model"),
         Case(line: request("model/create", "7"), code: -32602, path: "params"),
         Case(line: request("model/create", "null"), code: -32602, path: "params"),
         // model/create.

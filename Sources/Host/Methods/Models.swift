@@ -146,3 +146,58 @@ extension Methods {
         return .object(bad.isEmpty ? entries : entries + [ConfigEntry(key: "non_finite", value: .array(bad))])
     }
 }
+
+extension Methods {
+    /// `model/boundary`: the model's predictions over a grid of a 2-feature input plane, as the
+    /// course's decision-boundary plots draw them. Bounds come from `data` (padded by 10%) or
+    /// are given; `values[row][column]` is P(class 1) for one sigmoid output, the predicted class
+    /// for softmax, the first output otherwise.
+    static func modelBoundary(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["model", "data", "resolution", "x_min", "x_max", "y_min", "y_max"])
+        let model = try session.model(params)
+        guard model.inputUnits == 2 else {
+            throw GradwellError.invalid(params.field("model"), expected: "a model with 2 input features", got: "\(model.inputUnits)")
+        }
+        let resolution = try params.int("resolution", default: 100, min: 2, max: 1000)
+        var bounds = (xMin: -1.0, xMax: 1.0, yMin: -1.0, yMax: 1.0)
+        if params.has("data") {
+            let data = try session.dataset(params, "data")
+            guard data.featureCount == 2, data.count > 0 else {
+                throw GradwellError.invalid(params.field("data"), expected: "a data set with 2 features", got: "\(data.featureCount)")
+            }
+            // Data sets hold normalized features when normalized; the plane is in raw units.
+            let raw = data.originalFeatures ?? data.features
+            let xs = stride(from: 0, to: raw.count, by: 2).map { raw[$0] }, ys = stride(from: 1, to: raw.count, by: 2).map { raw[$0] }
+            let padX = max((xs.max()! - xs.min()!) * 0.1, 1e-3), padY = max((ys.max()! - ys.min()!) * 0.1, 1e-3)
+            bounds = (xs.min()! - padX, xs.max()! + padX, ys.min()! - padY, ys.max()! + padY)
+        }
+        bounds.xMin = try params.double("x_min", default: bounds.xMin)
+        bounds.xMax = try params.double("x_max", default: bounds.xMax)
+        bounds.yMin = try params.double("y_min", default: bounds.yMin)
+        bounds.yMax = try params.double("y_max", default: bounds.yMax)
+        guard bounds.xMin < bounds.xMax, bounds.yMin < bounds.yMax else {
+            throw GradwellError.invalid(params.field("x_max"), expected: "x_min < x_max and y_min < y_max")
+        }
+        let xs = (0..<resolution).map { bounds.xMin + (bounds.xMax - bounds.xMin) * Double($0) / Double(resolution - 1) }
+        let ys = (0..<resolution).map { bounds.yMin + (bounds.yMax - bounds.yMin) * Double($0) / Double(resolution - 1) }
+        var features: [Double] = []
+        features.reserveCapacity(2 * resolution * resolution)
+        for y in ys { for x in xs { features.append(x); features.append(y) } }
+        let prediction = model.predict(features: features, rows: resolution * resolution)
+        let softmax = model.loss.fusedActivation == .softmax
+        let values: [[ConfigValue]] = (0..<resolution).map { row in
+            (0..<resolution).map { column in
+                let index = row * resolution + column
+                if softmax, let labels = prediction.labels { return .int(Int(labels[index])) }
+                return .number(prediction.values[index][0])
+            }
+        }
+        return withFiniteFlags([
+            ConfigEntry(key: "xs", value: .array(xs.map { .number($0) })),
+            ConfigEntry(key: "ys", value: .array(ys.map { .number($0) })),
+            ConfigEntry(key: "values", value: .array(values.map { .array($0) })),
+            ConfigEntry(key: "kind", value: .string(softmax ? "class" : model.loss.fusedActivation == .sigmoid ? "probability" : "output")),
+            ConfigEntry(key: "classes", value: .int(softmax ? model.outputUnits : 2)),
+        ])
+    }
+}
