@@ -17,6 +17,8 @@ public enum GradwellHost {
                                                   (--json: the raw responses instead)
                gradwell replay LOG [--verify]     re-send a run log's requests to a fresh host; --verify
                                                   compares every answer bit for bit (timing fields excepted)
+               gradwell report LOG -o OUT.html [--svg DIR] [--log-cost]
+                                                  a self-contained HTML report (inline SVG) of a run log
                gradwell check [--json]            run every registered component through the conformance
                                                   checks (gradients, variance, optimizers, round trips)
         options:
@@ -41,6 +43,9 @@ public enum GradwellHost {
         var verify = false
         var recordPath: String?
         var pluginFlags: [String] = []
+        var reportOutput = "report.html"
+        var svgDirectory: String?
+        var logCost = false
         var index = 0
         func value(_ flag: String) -> Int? {
             index += 1
@@ -72,6 +77,15 @@ public enum GradwellHost {
                 json = true
             case "--verify":
                 verify = true
+            case "--log-cost":
+                logCost = true
+            case "-o", "--svg":
+                index += 1
+                guard index < arguments.count else {
+                    FileHandle.standardError.write(Data("gradwell: \(argument) needs a path\n".utf8))
+                    return 2
+                }
+                if argument == "-o" { reportOutput = arguments[index] } else { svgDirectory = arguments[index] }
             case "--plugin":
                 index += 1
                 guard index < arguments.count else {
@@ -106,6 +120,9 @@ public enum GradwellHost {
             return 2
         }
         let session = Session(registry: registry, limits: limits)
+        session.workerArguments = ["--threads", "1", "--max-line-bytes", String(limits.maxLineBytes),
+                                   "--max-elements", String(limits.maxElements)]
+            + PluginLoader.paths(flags: pluginFlags, environment: [:]).flatMap { ["--plugin", $0] }
         var log: RunLog?
         if let recordPath {
             do {
@@ -123,6 +140,13 @@ public enum GradwellHost {
             let output = LineWriter(descriptor: 1)
             if let log { output.tap = { log.write($0) } }
             return Server(session: session, output: output, log: log).serve(maxLineBytes: limits.maxLineBytes)
+        case "report":
+            guard positional.count == 2 else {
+                FileHandle.standardError.write(Data("gradwell: report needs one log file\n\(usage)\n".utf8))
+                return 2
+            }
+            return ReportCommand(session: session, path: positional[1], output: reportOutput, svgDirectory: svgDirectory,
+                                 logCost: logCost).execute()
         case "check":
             let reports = Conformance.run(registry)
             if json {

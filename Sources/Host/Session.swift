@@ -28,6 +28,8 @@ final class Session {
     let limits: Limits
     var datasets: [String: Dataset] = [:]
     var models: [String: any TrainableModel] = [:]
+    /// The command-line flags a copy of this host needs (plugins, bounds), for search workers.
+    var workerArguments: [String] = ["--threads", "1"]
     /// Set by `shutdown`: the server stops reading after answering it.
     var shutdownRequested = false
 
@@ -86,6 +88,7 @@ enum Methods {
         "search": search,
         "registry/check": registryCheck,
         "model/boundary": modelBoundary,
+        "search/trial": searchTrial,
     ]
 
     /// Named in the protocol but not built in this version: answered -32601 with a clear message.

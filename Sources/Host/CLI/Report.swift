@@ -77,7 +77,7 @@ enum Report {
             h += "<h2>Trainings</h2>\n"
             h += overviewTable(trainings)
             for (i, t) in trainings.enumerated() {
-                h += trainingSection(t, number: i + 1, figures: trainingFigures(t, logCost: logCost))
+                h += trainingSection(t, number: i + 1, figures: trainingFigures(t, logCost: logCost), logCost: logCost)
             }
         }
         if !searches.isEmpty {
@@ -168,7 +168,7 @@ enum Report {
         t.validationCost.last { $0 != nil } ?? nil
     }
 
-    private static func trainingSection(_ t: ReportTraining, number: Int, figures: [Figure]) -> String {
+    private static func trainingSection(_ t: ReportTraining, number: Int, figures: [Figure], logCost: Bool) -> String {
         var h = "<section class=\"training\" id=\"training-\(number)\">\n"
         h += "<h3>Training \(number): \(esc(t.model.isEmpty ? "model" : t.model)) on \(esc(t.data.isEmpty ? "data" : t.data)) (request \(esc(t.request)))</h3>\n"
         h += "<table class=\"summary\">\n<thead><tr><th>model</th><th>data</th><th>epochs</th><th>reported points</th><th>final cost</th>"
@@ -179,6 +179,10 @@ enum Report {
         h += "<td class=\"num\">\(t.cost.last.map(shortest) ?? "—")</td>"
         if let val { h += "<td class=\"num\">\(shortest(val))</td>" }
         h += "<td class=\"num\">\(t.accuracy.map(shortest) ?? "—")</td></tr></tbody>\n</table>\n"
+        let undrawn = t.cost.filter { !$0.isFinite || (logCost && $0 <= 0) }.count
+        if undrawn > 0 {
+            h += "<p class=\"note\">\(count(undrawn, "cost value")) not drawn (\(logCost ? "not finite or not positive on the log axis" : "not finite")).</p>\n"
+        }
         if figures.isEmpty {
             h += "<p class=\"note\">No metric was reported for this training.</p>\n"
         } else {
@@ -341,7 +345,7 @@ enum Report {
             for i in order { for key in keys(searches[i]) where seen.insert(key).inserted { keyOrder.append(key) } }
             h += "<section class=\"search-compare\">\n<h3>Random and grid search side by side\(metric.isEmpty ? "" : ": " + esc(metric))</h3>\n"
             h += "<p class=\"note\">Each row plots one hyperparameter; plots in a row share their axes.</p>\n"
-            h += "<div class=\"compare\" style=\"grid-template-columns: repeat(\(order.count), max-content)\">\n"
+            h += "<div class=\"compare\" style=\"grid-template-columns: repeat(\(order.count), minmax(300px, max-content))\">\n"
             for i in order {
                 h += "<div class=\"compare-head\"><a href=\"#search-\(i + 1)\">Search \(i + 1)</a>: \(esc(searches[i].strategy)) (request \(esc(searches[i].request)), \(count(searches[i].trials.count, "trial")))</div>\n"
             }
@@ -393,7 +397,20 @@ enum Report {
     }
 
     private static func searchPlot(_ s: ReportSearch, key: String, x: Axis, y: Axis) -> Figure {
-        let frame = Frame(width: 540, height: 330, left: 74, right: 136, top: 36, bottom: 48)
+        let hasDiverged = s.trials.contains { trial in
+            guard let value = trial.config.first(where: { $0.0 == key })?.1, x.drawable(value) else { return false }
+            return !(trial.objective.map(y.drawable) ?? false)
+        }
+        let hasBest = s.trials.contains { trial in
+            guard trial.index == s.best, let value = trial.config.first(where: { $0.0 == key })?.1, x.drawable(value) else { return false }
+            return trial.objective.map(y.drawable) ?? false
+        }
+        var legendEntries = [LegendEntry(label: "trial", mark: .marker(fill: "#0072B2", stroke: "#0072B2", width: 1.2, r: 4.5, opacity: 0.6))]
+        if hasBest { legendEntries.append(LegendEntry(label: "best trial", mark: .marker(fill: "#D55E00", stroke: "#000000", width: 1.5, r: 6, opacity: 1))) }
+        if hasDiverged { legendEntries.append(LegendEntry(label: "no objective (diverged)", mark: .cross("#000000"))) }
+        let width = 548.0, left = 72.0
+        let key_ = legendRows(legendEntries, x: left, y: 34, width: width - left - 16)
+        let frame = Frame(width: width, height: 320 + key_.height, left: left, right: 24, top: 38 + key_.height, bottom: 48)
         let c = Canvas(frame: frame, x: x, y: y)
         var regular: [(Double, Double)] = [], best: [(Double, Double)] = [], diverged: [Double] = []
         for trial in s.trials {
@@ -405,19 +422,20 @@ enum Report {
             }
         }
         var body = axes(c)
-        body += "<path class=\"series trials\" data-points=\"\(regular.count)\" d=\"\(circles(regular, r: 4.5))\" fill=\"#0072B2\" fill-opacity=\"0.6\" stroke=\"#0072B2\" stroke-width=\"1.2\"/>\n"
-        body += "<path class=\"series best\" data-points=\"\(best.count)\" d=\"\(circles(best, r: 7))\" fill=\"#D55E00\" stroke=\"#000000\" stroke-width=\"1.5\"/>\n"
-        var legendEntries = [LegendEntry(label: "trial", mark: .marker(fill: "#0072B2", stroke: "#0072B2", width: 1.2, r: 4.5, opacity: 0.6)),
-                             LegendEntry(label: "best trial", mark: .marker(fill: "#D55E00", stroke: "#000000", width: 1.5, r: 6, opacity: 1))]
+        if !regular.isEmpty {
+            body += "<path class=\"series trials\" data-points=\"\(regular.count)\" d=\"\(circles(regular, r: 4.5))\" fill=\"#0072B2\" fill-opacity=\"0.6\" stroke=\"#0072B2\" stroke-width=\"1.2\"/>\n"
+        }
+        if !best.isEmpty {
+            body += "<path class=\"series best\" data-points=\"\(best.count)\" d=\"\(circles(best, r: 7))\" fill=\"#D55E00\" stroke=\"#000000\" stroke-width=\"1.5\"/>\n"
+        }
         if !diverged.isEmpty {
             var d = ""
             let yb = frame.y1 - 7
             for xp in diverged { d += "M\(f1(xp - 4)),\(f1(yb - 4))L\(f1(xp + 4)),\(f1(yb + 4))M\(f1(xp - 4)),\(f1(yb + 4))L\(f1(xp + 4)),\(f1(yb - 4))" }
             body += "<path class=\"series diverged\" data-points=\"\(diverged.count)\" d=\"\(d)\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1.6\"/>\n"
-            legendEntries.append(LegendEntry(label: "no objective", mark: .cross("#000000")))
         }
-        body += legend(legendEntries, x: frame.x1 + 14, y: frame.y0 + 4)
-        let title = "Search \(s.request) (\(s.strategy)): \(s.metric.isEmpty ? "objective" : s.metric) by \(key)"
+        body += key_.svg
+        let title = "\(s.strategy.capitalized) search (request \(s.request)): \(s.metric.isEmpty ? "objective" : s.metric) by \(key)"
         body += plotTitle(title, frame: frame)
         let points = regular.count + best.count + diverged.count
         return Figure(name: "search-" + slug(s.request) + "-" + slug(key), svg: svg(kind: "search", title: title, frame: frame, points: points, body: body))
@@ -434,7 +452,7 @@ enum Report {
         let pad = b.xs.isEmpty || b.ys.isEmpty ? 0.05 : 0
         let x = Axis.linear(xAll, title: "feature 0", snap: false, pad: pad)
         let y = Axis.linear(yAll, title: "feature 1", snap: false, pad: pad)
-        let frame = Frame(width: 560, height: 450, left: 64, right: 156, top: 36, bottom: 48)
+        let frame = Frame(width: 556, height: 450, left: 60, right: 146, top: 36, bottom: 48)
         let c = Canvas(frame: frame, x: x, y: y)
         func value(_ row: Int, _ col: Int) -> Double {
             row < b.values.count && col < b.values[row].count ? b.values[row][col] : .nan
@@ -595,12 +613,16 @@ enum Report {
     }
 
     private static func linePlot(name: String, kind: String, title: String, x: Axis, y: Axis, series: [LineSeries]) -> Figure {
-        let legendHeight = 36 + 84 + Double(series.count) * 18
-        let frame = Frame(width: 620, height: max(340, legendHeight), left: 76, right: 140, top: 36, bottom: 48)
+        let entries = series.map { s in
+            LegendEntry(label: s.points.contains { x.drawable($0.x) && y.drawable($0.y) } ? s.label : s.label + " (nothing to draw)",
+                        mark: .line(s.colour, s.dash, 2))
+        }
+        let width = 556.0, left = 72.0
+        let key = legendRows(entries, x: left, y: 34, width: width - left - 16)
+        let frame = Frame(width: width, height: 320 + key.height, left: left, right: 30, top: 38 + key.height, bottom: 48)
         let c = Canvas(frame: frame, x: x, y: y)
         var body = axes(c)
         var total = 0
-        var entries: [LegendEntry] = []
         for s in series {
             // Pixel coordinates, split where a value cannot be drawn (NaN, infinite, ≤ 0 on a log axis).
             var segments: [[(Double, Double)]] = [[]]
@@ -614,7 +636,10 @@ enum Report {
             segments.removeAll { $0.isEmpty }
             let drawable = segments.reduce(0) { $0 + $1.count }
             if drawable > maxLinePoints {
-                let buckets = max(1, (maxLinePoints - 2 * segments.count) / 2)
+                // Gaps are kept unless there are so many that they would cost the budget.
+                if segments.count > maxLinePoints / 10 { segments = [segments.flatMap { $0 }] }
+                // A bucket shared by two segments and each segment's ends can add points: stay within budget.
+                let buckets = max(1, (maxLinePoints - 4 * segments.count) / 2)
                 segments = segments.map { thin($0, buckets: buckets, from: frame.x0, to: frame.x1) }
             }
             let count = segments.reduce(0) { $0 + $1.count }
@@ -627,14 +652,14 @@ enum Report {
                     d += f1(p.0) + "," + f1(p.1)
                 }
             }
+            guard count > 0 else { continue }
             let dash = s.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
             body += "<path class=\"series \(s.cls)\" data-points=\"\(count)\" d=\"\(d)\" fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"2\"\(dash) stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\n"
             if count > 0 && count <= markerLimit {
                 body += "<path class=\"markers \(s.cls)\" d=\"\(circles(segments.flatMap { $0 }, r: 2.8))\" fill=\"\(s.colour)\" stroke=\"#ffffff\" stroke-width=\"0.8\"/>\n"
             }
-            entries.append(LegendEntry(label: count == 0 ? s.label + " (none)" : s.label, mark: .line(s.colour, s.dash, 2)))
         }
-        body += legend(entries, x: frame.x1 + 14, y: frame.y0 + 4)
+        body += key.svg
         body += plotTitle(title, frame: frame)
         return Figure(name: name, svg: svg(kind: kind, title: title, frame: frame, points: total, body: body))
     }
@@ -687,6 +712,17 @@ enum Report {
         var ticks: [Double]
         var minor: [Double] = []
         var title: String
+        /// Ticks at whole decades only.
+        var decades = false
+
+        /// 3 significant digits; decades as 10ⁿ when plain numbers would mix notations.
+        var labels: [String] {
+            let plain = tickLabels(ticks)
+            guard decades, plain.contains(where: { $0.contains("e") }) else { return plain }
+            let superscripts: [Character: Character] = ["0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵",
+                                                        "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻"]
+            return ticks.map { t in "10" + String(String(Int(Foundation.log10(t).rounded())).map { superscripts[$0] ?? $0 }) }
+        }
 
         func fraction(_ v: Double) -> Double {
             let f = isLog ? (Foundation.log10(v) - Foundation.log10(lo)) / (Foundation.log10(hi) - Foundation.log10(lo)) : (v - lo) / (hi - lo)
@@ -706,8 +742,8 @@ enum Report {
         static func linear(_ values: [Double], title: String, snap: Bool = true, pad: Double = 0, integer: Bool = false) -> Axis {
             var lo = values.min() ?? 0, hi = values.max() ?? 1
             if lo == hi {
-                let d = lo == 0 ? 1 : Swift.abs(lo) * 0.1
-                lo -= d
+                let d = integer ? 1 : lo == 0 ? 1 : Swift.abs(lo) * 0.1
+                lo = integer && lo >= 0 ? Swift.max(0, lo - d) : lo - d
                 hi += d
             }
             var step = niceStep((hi - lo) / 5)
@@ -738,13 +774,15 @@ enum Report {
             var lo: Double, hi: Double, ticks: [Double], minor: [Double] = []
             let l0 = Foundation.log10(low), l1 = Foundation.log10(high)
             if l1 - l0 >= 2 {
+                // Labelled ticks at decades; the range ends at the nearest 1, 2 or 5 × 10ⁿ.
                 let d0 = Int((l0 + 1e-9).rounded(.down)), d1 = Int((l1 - 1e-9).rounded(.up))
-                lo = power(d0)
-                hi = power(d1)
+                lo = floor125(low)
+                hi = ceil125(high)
+                let inside = { (t: Double) in t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9) }
                 let every = Swift.max(1, Int((Double(d1 - d0) / 7).rounded(.up)))
-                ticks = (d0...d1).filter { $0 % every == 0 }.map(power)
+                ticks = (d0...d1).filter { $0 % every == 0 }.map(power).filter(inside)
                 if d1 - d0 <= 12 {
-                    for d in d0..<d1 { for m in 2...9 { minor.append(Double(m) * power(d)) } }
+                    for d in d0..<d1 { for m in 2...9 where inside(Double(m) * power(d)) { minor.append(Double(m) * power(d)) } }
                 }
             } else {
                 lo = floor125(low)
@@ -771,7 +809,7 @@ enum Report {
                 lo = Foundation.pow(10, a - s)
                 hi = Foundation.pow(10, b + s)
             }
-            return Axis(isLog: true, lo: lo, hi: hi, ticks: ticks, minor: minor, title: title)
+            return Axis(isLog: true, lo: lo, hi: hi, ticks: ticks, minor: minor, title: title, decades: l1 - l0 >= 2)
         }
 
         static func niceStep(_ raw: Double) -> Double {
@@ -814,7 +852,7 @@ enum Report {
         }
         // x ticks; labels thinned when they would overlap.
         let xTicks = c.x.ticks.filter(c.x.contains)
-        let xLabels = tickLabels(xTicks)
+        let xLabels = zip(c.x.ticks, c.x.labels).filter { c.x.contains($0.0) }.map(\.1)
         var every = 1
         if xTicks.count > 1 {
             let widest = Double(xLabels.map(\.count).max() ?? 1) * 7 + 8
@@ -829,8 +867,7 @@ enum Report {
                 s += "<text x=\"\(f1(p))\" y=\"\(f1(f.y1 + 18))\" text-anchor=\"middle\" fill=\"#333333\">\(esc(label))</text>\n"
             }
         }
-        let yTicks = c.y.ticks.filter(c.y.contains)
-        for (t, label) in zip(yTicks, tickLabels(yTicks)) {
+        for (t, label) in zip(c.y.ticks, c.y.labels) where c.y.contains(t) {
             let p = c.py(t)
             if grid { s += "<line x1=\"\(f1(f.x0))\" x2=\"\(f1(f.x1))\" y1=\"\(f1(p))\" y2=\"\(f1(p))\" stroke=\"#dddddd\"/>\n" }
             s += "<line x1=\"\(f1(f.x0 - 5))\" x2=\"\(f1(f.x0))\" y1=\"\(f1(p))\" y2=\"\(f1(p))\" stroke=\"#444444\"/>\n"
@@ -853,10 +890,28 @@ enum Report {
         var mark: Mark
     }
 
+    /// A legend in rows (under the title), wrapped to `width`; `height` is the space it takes.
+    private static func legendRows(_ entries: [LegendEntry], x: Double, y: Double, width: Double) -> (svg: String, height: Double) {
+        var placed: [(LegendEntry, Double, Double)] = []
+        var cx = 0.0, row = 0
+        for e in entries {
+            let w = 32 + Double(e.label.count) * 7 + 16
+            if cx > 0 && cx + w > width { row += 1; cx = 0 }
+            placed.append((e, x + cx, y + Double(row) * 18))
+            cx += w
+        }
+        return (legend(placed), entries.isEmpty ? 0 : Double(row + 1) * 18)
+    }
+
+    /// A legend in one column.
     private static func legend(_ entries: [LegendEntry], x: Double, y: Double) -> String {
+        legend(entries.enumerated().map { ($0.element, x, y + Double($0.offset) * 18) })
+    }
+
+    private static func legend(_ placed: [(LegendEntry, Double, Double)]) -> String {
         var s = "<g class=\"legend\">\n"
-        for (i, e) in entries.enumerated() {
-            let cy = y + 9 + Double(i) * 18
+        for (e, x, top) in placed {
+            let cy = top + 9
             switch e.mark {
             case .line(let colour, let dash, let width):
                 let d = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
@@ -871,8 +926,11 @@ enum Report {
         return s + "</g>\n"
     }
 
+    /// The title above the plot, shortened to fit (the full title is the SVG's `<title>`).
     private static func plotTitle(_ title: String, frame: Frame) -> String {
-        "<text class=\"plot-title\" x=\"\(f1(frame.x0))\" y=\"22\" font-size=\"14\" font-weight=\"bold\">\(esc(title))</text>\n"
+        let fits = Int((frame.width - 24) / 8.2)
+        let shown = title.count > fits ? String(title.prefix(max(fits - 1, 1))) + "…" : title
+        return "<text class=\"plot-title\" x=\"12\" y=\"22\" font-size=\"14\" font-weight=\"bold\">\(esc(shown))</text>\n"
     }
 
     private static func svg(kind: String, title: String, frame: Frame, points: Int, body: String) -> String {

@@ -256,25 +256,17 @@ extension Methods {
 
     static func runTrials(_ trials: inout [Trial], session: Session, template: ConfigValue,
                           objective: (data: String, metric: String, maximize: Bool), parallel: Int, context: RequestContext) throws {
-        let box = TrialBox(trials)
-        let shared = SharedRun(session: session, template: template, context: context)
-        let group = DispatchGroup()
-        for _ in 0..<min(parallel, trials.count) {
-            group.enter()
-            Thread {
-                defer { group.leave() }
-                while let position = box.claim(), !shared.context.isCancelled() {
-                    var trial = box[position]
-                    runTrial(&trial, session: shared.session, template: shared.template, objective: objective, context: shared.context)
-                    box[position] = trial
-                    shared.notify("trial", .object([ConfigEntry(key: "request", value: shared.context.id)] + (trialValue(trial).objectEntries ?? [])))
-                }
-            }.start()
+        if parallel > 1 {
+            try runTrialsInWorkers(&trials, session: session, template: template, objective: objective, parallel: parallel, context: context)
+        } else {
+            for index in trials.indices where !context.isCancelled() {
+                runTrial(&trials[index], session: session, template: template, objective: objective, context: context)
+                context.notify("trial", .object([ConfigEntry(key: "request", value: context.id)] + (trialValue(trials[index]).objectEntries ?? [])))
+            }
         }
-        group.wait()
-        trials = box.items
         if context.isCancelled() {
-            throw GradwellError(.cancelled, "search was cancelled", data: [ConfigEntry(key: "trials", value: .array(trials.filter { $0.objective != nil }.map(trialValue)))])
+            throw GradwellError(.cancelled, "search was cancelled",
+                                data: [ConfigEntry(key: "trials", value: .array(trials.filter { $0.objective != nil || $0.diverged }.map(trialValue)))])
         }
         if let failure = trials.first(where: { $0.error != nil })?.error { throw failure }
     }
@@ -314,43 +306,5 @@ extension Methods {
         } catch {
             trial.error = GradwellError(.internalError, "\(error)")
         }
-    }
-}
-
-/// What the worker threads of a search share: read-only state and a serialized notifier.
-private final class SharedRun: @unchecked Sendable {
-    let session: Session
-    let template: ConfigValue
-    let context: RequestContext
-    private let lock = NSLock()
-    init(session: Session, template: ConfigValue, context: RequestContext) {
-        self.session = session
-        self.template = template
-        self.context = context
-    }
-    func notify(_ method: String, _ params: ConfigValue) {
-        lock.lock()
-        defer { lock.unlock() }
-        context.notify(method, params)
-    }
-}
-
-/// Trials shared between worker threads, each slot written by one thread only.
-private final class TrialBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var items: [Methods.Trial]
-    private var next = 0
-    init(_ items: [Methods.Trial]) { self.items = items }
-    /// The next trial to run, in index order, or nil when all are taken.
-    func claim() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < items.count else { return nil }
-        next += 1
-        return next - 1
-    }
-    subscript(index: Int) -> Methods.Trial {
-        get { lock.lock(); defer { lock.unlock() }; return items[index] }
-        set { lock.lock(); items[index] = newValue; lock.unlock() }
     }
 }
