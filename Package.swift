@@ -25,6 +25,9 @@ let package = Package(
                 path: "Sources/Builtins"),
         .target(name: "GradwellHost", dependencies: ["GradwellProtocols", "GradwellBuiltins", "CJansson"],
                 path: "Sources/Host"),
+        // A header-only module declaring libFuzzer's driver, for the fuzz target.
+        .systemLibrary(name: "CFuzzer", path: "Sources/CFuzzer"),
+        .executableTarget(name: "gradwell-fuzz", dependencies: ["GradwellHost", "CFuzzer"], path: "Sources/Fuzz"),
         .testTarget(name: "GradwellTests",
                     dependencies: ["GradwellProtocols", "GradwellBuiltins", "GradwellHost"],
                     path: "Tests/GradwellTests",

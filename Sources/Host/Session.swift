@@ -7,6 +7,12 @@ public struct Limits: Sendable {
     public var maxLineBytes = 64 << 20
     /// The most elements any one tensor may hold (`--max-elements`): parameters, data, workspaces.
     public var maxElements = 1 << 28
+    /// The most epochs one `train` may ask for (`--max-epochs`).
+    public var maxEpochs = 1_000_000_000
+    /// The most trials one `search` may run, rounds included.
+    public var maxTrials = 10_000
+    /// Whether `search` may start worker processes (off inside a fuzzer).
+    public var allowWorkers = true
     public init() {}
 }
 

@@ -65,11 +65,11 @@ extension Methods {
         }
         let dimensions = try searchSpace(params, template: templateValue)
         let strategy = try params.string("strategy", default: "random", choices: ["random", "grid"])
-        let trials = try params.int("trials", default: 10, min: 1, max: maximumTrials)
+        let trials = try params.int("trials", default: 10, min: 1, max: session.limits.maxTrials)
         let seed = try params.seed()
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let requestedParallel = try params.int("parallel", default: 1, min: 1, max: 1024)
-        let parallel = min(requestedParallel, cores)
+        let parallel = session.limits.allowWorkers ? min(requestedParallel, cores) : 1
         var objective = (data: try template.object("train")?.string("data") ?? "", metric: "accuracy", maximize: true)
         if let spec = try params.object("objective") {
             try spec.allowOnly(["data", "metric", "goal"])
@@ -84,9 +84,9 @@ extension Methods {
             rounds = 1 + (try refine.int("rounds", default: 1, min: 0, max: 20))
             keep = try refine.int("keep", default: 3, min: 1)
         }
-        guard trials * rounds <= maximumTrials else {
-            throw GradwellError.resourceLimit(params.field("trials"), "trials × rounds would be \(trials * rounds), more than \(maximumTrials)",
-                                              limit: maximumTrials, requested: Double(trials * rounds))
+        guard trials * rounds <= session.limits.maxTrials else {
+            throw GradwellError.resourceLimit(params.field("trials"), "trials × rounds would be \(trials * rounds), more than \(session.limits.maxTrials)",
+                                              limit: session.limits.maxTrials, requested: Double(trials * rounds))
         }
 
         var all: [Trial] = []

@@ -28,7 +28,7 @@ extension Methods {
 
     static func trainingPlan(_ params: Params, session: Session, model: any TrainableModel, data: Dataset) throws -> TrainingPlan {
         let registry = session.registry
-        let epochs = try params.int("epochs", default: 1, min: 0, max: 1_000_000_000)
+        let epochs = try params.int("epochs", default: 1, min: 0, max: session.limits.maxEpochs)
         let batchSize = try params.optionalInt("batch_size", min: 1)
         let optimizerConfig = try registry.resolve(params.value("optimizer") ?? .object(["type": "gd"]), kind: .optimizer,
                                                    path: params.field("optimizer"))

@@ -200,16 +200,16 @@ def prepare_template(template: Mapping[str, Any], data: Optional[str],
     if not isinstance(train.get("data"), str):
         raise ValueError("template['train']['data'] is required: the name of the training data set")
     datasets = prepared.get("datasets")
-    if datasets is not None:
-        if not isinstance(datasets, dict):
-            raise ValueError("template['datasets'] must be a dict of data-set name to generate or load params")
-        base = base_dir or os.getcwd()
-        for name, spec in datasets.items():
-            if not isinstance(spec, dict):
-                raise ValueError(f"template['datasets'][{name!r}] must be a dict of dataset/generate or "
-                                 "dataset/load params")
-            if isinstance(spec.get("path"), str):
-                spec["path"] = os.path.join(base, os.path.expanduser(spec["path"]))
+    if not isinstance(datasets, dict) or not datasets:
+        raise ValueError("template['datasets'] is required: a dict of data-set name to dataset/generate or "
+                         "dataset/load params (each trial starts a new host, which has no data sets of its own)")
+    base = base_dir or os.getcwd()
+    for name, spec in datasets.items():
+        if not isinstance(spec, dict):
+            raise ValueError(f"template['datasets'][{name!r}] must be a dict of dataset/generate or "
+                             "dataset/load params")
+        if isinstance(spec.get("path"), str):
+            spec["path"] = os.path.join(base, os.path.expanduser(spec["path"]))
     objective_data = data if data is not None else train["data"]
     if not isinstance(objective_data, str):
         raise ValueError(f"data must be a data-set name, got {objective_data!r}")
@@ -295,8 +295,9 @@ def open_host(host_path: Optional[str], threads: Optional[int], timeout: Optiona
         path = find_host(host_path)
     except HostNotFound as error:
         node = os.uname().nodename
-        raise HostNotFound(f"{where or 'trial'}: no gradwell host on {node}: {error.args[0]}"
-                           " (install the host on every worker, or set GRADWELL_HOST there)") from None
+        reason = str(error.args[0]).split("\nlooked in:")[0]
+        raise HostNotFound(f"{where or 'trial'}: no gradwell host on {node}: {reason} (install the host on every "
+                           "worker, or set GRADWELL_HOST there)", error.searched) from None
     args: List[str] = []
     if threads is not None:
         args += ["--threads", str(threads)]

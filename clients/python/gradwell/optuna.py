@@ -142,6 +142,9 @@ class Objective:
                     raise
                 trial.set_user_attr("epochs", error.data.get("epochs", pruned_at + 1))
                 raise optuna.TrialPruned(f"pruned after epoch {pruned_at}: {spec.val_key} {last:g}") from None
+            except BaseException:
+                iterator.close()  # a failing report (storage, Ctrl-C): stop the training first
+                raise
             result = iterator.result
             assert result is not None
             if pruned_at is not None:  # the training ended by itself before the cancel arrived

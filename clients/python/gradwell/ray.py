@@ -187,6 +187,12 @@ def _run(spec: _tuning.TrialSpec, checkpoint_every: int, config: Mapping[str, An
             done = int(loaded.get("epochs_trained", 0))
         else:
             _tuning.create_model(host, trial)
+        extra["resumed_from"] = done
+        if done >= total:  # restored from a checkpoint that has every epoch already: report it once
+            evaluation = host.evaluate("trial", spec.data)
+            value = _tuning.finite(evaluation.get(spec.metric))
+            _report({spec.metric: value if value is not None else float("nan"), "epochs_trained": done, **extra})
+            return
         while done < total:
             chunk = min(checkpoint_every, total - done)
             held: Dict[str, Any] = {}
@@ -205,7 +211,8 @@ def _run(spec: _tuning.TrialSpec, checkpoint_every: int, config: Mapping[str, An
                          "epochs_trained": done, **extra})
                 return
             if not held:  # pragma: no cover - the host always reports the last epoch of a request
-                held = {spec.metric: _tuning.finite(result.get(spec.metric)), "epochs_trained": done, **extra}
+                value = _tuning.finite(host.evaluate("trial", spec.data).get(spec.metric))
+                held = {spec.metric: value if value is not None else float("nan"), "epochs_trained": done, **extra}
             with tempfile.TemporaryDirectory(prefix="gradwell-checkpoint-") as directory:
                 host.save("trial", os.path.join(directory, MODEL_FILE))
                 with open(os.path.join(directory, STATE_FILE), "w", encoding="utf-8") as handle:
@@ -237,7 +244,9 @@ def trainable(template: Mapping[str, Any], metric: str = "accuracy", data: Optio
     ``"1-" + key`` entry sets ``key`` to ``1 - value``) and may hold ``"seed"``; without it the
     trial's seed is ``trial_seed(seed, n)`` for the n-th trial of the run. Each epoch reports
     ``{metric: value on data, "epochs_trained", "train_cost", "val_cost", "val_accuracy",
-    "lr", "seed", "threads"}`` (and the value of each one_minus_log_uniform key), ``metric``
+    "lr", "seed", "threads", "resumed_from"}`` (and the value of each one_minus_log_uniform
+    key; ``resumed_from`` is the epoch the trial's checkpoint brought it to, 0 when it started
+    afresh), ``metric``
     (``"accuracy"`` or ``"cost"``) being measured on the data set ``data`` (default: the
     training set). Use ``tune.TuneConfig(metric=metric, mode="max" or "min")``.
 
