@@ -24,6 +24,7 @@ public enum GradwellHost {
         options:
           --max-line-bytes N   longest request line accepted (default 67108864)
           --max-elements N     most elements in any one tensor (default 268435456)
+          --max-epochs N       most epochs one train may ask for (default 1000000000)
           --threads N          BLAS threads (default 1; results are bit-identical for a fixed count)
           --record FILE        append every request, response and notification to FILE (a run log)
           --plugin LIB.so      load a run-time plugin (repeatable; also GRADWELL_PLUGINS=a.so:b.so)
@@ -70,6 +71,9 @@ public enum GradwellHost {
             case "--max-elements":
                 guard let n = value(argument) else { return 2 }
                 limits.maxElements = n
+            case "--max-epochs":
+                guard let n = value(argument) else { return 2 }
+                limits.maxEpochs = n
             case "--threads":
                 guard let n = value(argument) else { return 2 }
                 threads = n
@@ -121,7 +125,7 @@ public enum GradwellHost {
         }
         let session = Session(registry: registry, limits: limits)
         session.workerArguments = ["--threads", "1", "--max-line-bytes", String(limits.maxLineBytes),
-                                   "--max-elements", String(limits.maxElements)]
+                                   "--max-elements", String(limits.maxElements), "--max-epochs", String(limits.maxEpochs)]
             + PluginLoader.paths(flags: pluginFlags, environment: [:]).flatMap { ["--plugin", $0] }
         var log: RunLog?
         if let recordPath {
