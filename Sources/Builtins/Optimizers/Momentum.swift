@@ -16,9 +16,14 @@ public struct Momentum: Optimizer {
     public let learningRate: Double
     let beta: Double
     let course: Bool
+    /// Nesterov's look-ahead: step along βv + (scaled) g instead of v.
+    let lookahead: Bool
     public var stateSlots: [String] { ["v"] }
-    public init(config: ResolvedConfig) {
+    public init(config: ResolvedConfig) { self.init(config: config, lookahead: false) }
+
+    init(config: ResolvedConfig, lookahead: Bool) {
         learningRate = config.double("lr"); beta = config.double("beta"); course = config.string("form") == "course"
+        self.lookahead = lookahead
     }
 
     @_specialize(where T == Float) @_specialize(where T == Double)
@@ -30,7 +35,7 @@ public struct Momentum: Optimizer {
                 state[0].storage.withUnsafeMutableBufferPointer { v in
                     for i in p.indices {
                         v[i] = b * v[i] + scale * g[i]
-                        p[i] -= lr * v[i]
+                        p[i] -= lr * (lookahead ? b * v[i] + scale * g[i] : v[i])
                     }
                 }
             }
@@ -38,32 +43,19 @@ public struct Momentum: Optimizer {
     }
 }
 
-/// Nesterov momentum (Nesterov 1983; Sutskever et al. 2013): the step looks ahead along v.
+/// Nesterov momentum (Nesterov 1983; Sutskever et al. 2013): Momentum with the look-ahead set,
+/// θ -= lr·(βv + (1-β)g) in the course's form, lr·(g + βv) in PyTorch's (`nesterov=True`).
 public struct Nesterov: Optimizer {
     public static let name = "nesterov"
     public static let summary = "Nesterov momentum: θ -= lr·(βv + (1-β)g) (course form) or lr·(g + βv) (pytorch)."
     public static let parameters: [ParameterSpec] = Momentum.parameters
-    public let learningRate: Double
-    let beta: Double
-    let course: Bool
-    public var stateSlots: [String] { ["v"] }
-    public init(config: ResolvedConfig) {
-        learningRate = config.double("lr"); beta = config.double("beta"); course = config.string("form") == "course"
-    }
+    let momentum: Momentum
+    public var learningRate: Double { momentum.learningRate }
+    public var stateSlots: [String] { momentum.stateSlots }
+    public init(config: ResolvedConfig) { momentum = Momentum(config: config, lookahead: true) }
 
-    @_specialize(where T == Float) @_specialize(where T == Double)
     public func update<T: Scalar>(_ parameter: inout Tensor<T>, gradient: Tensor<T>, state: inout [Tensor<T>],
                                   step: Int, learningRate: Double) {
-        let b = T(beta), scale = course ? 1 - T(beta) : 1, lr = T(learningRate)
-        parameter.storage.withUnsafeMutableBufferPointer { p in
-            gradient.storage.withUnsafeBufferPointer { g in
-                state[0].storage.withUnsafeMutableBufferPointer { v in
-                    for i in p.indices {
-                        v[i] = b * v[i] + scale * g[i]
-                        p[i] -= lr * (b * v[i] + scale * g[i])
-                    }
-                }
-            }
-        }
+        momentum.update(&parameter, gradient: gradient, state: &state, step: step, learningRate: learningRate)
     }
 }
