@@ -24,6 +24,16 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 { fuzzOne(data, size) }
 
+// The structure-aware mutator (FuzzEntry.mutate) for half the mutations, libFuzzer's byte-level
+// one for the rest (and whenever no line of the input parses as JSON).
+@_cdecl("LLVMFuzzerCustomMutator")
+public func customMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
+    if let data, seed & 1 == 0, let mutated = FuzzEntry.mutate(data, size: size, maxSize: maxSize, seed: seed >> 1) {
+        return mutated
+    }
+    return LLVMFuzzerMutate(data, size, maxSize)
+}
+
 var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
 exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })

@@ -26,6 +26,8 @@ public enum GradwellHost {
           --max-elements N     most elements in any one tensor (default 268435456)
           --max-epochs N       most epochs one train may ask for (default 1000000000)
           --threads N          BLAS threads (default 1; results are bit-identical for a fixed count)
+          --data-root DIR      every path a request names must resolve inside DIR (relative ones are
+                               taken from DIR); others are refused with -32602
           --record FILE        append every request, response and notification to FILE (a run log)
           --plugin LIB.so      load a run-time plugin (repeatable; also GRADWELL_PLUGINS=a.so:b.so)
           --version, --help
@@ -97,6 +99,13 @@ public enum GradwellHost {
                     return 2
                 }
                 pluginFlags.append(arguments[index])
+            case "--data-root":
+                index += 1
+                guard index < arguments.count, let root = PathPolicy.canonicalRoot(arguments[index]) else {
+                    FileHandle.standardError.write(Data("gradwell: --data-root needs an existing directory\n".utf8))
+                    return 2
+                }
+                limits.dataRoot = root
             case "--record":
                 index += 1
                 guard index < arguments.count else {
@@ -126,6 +135,7 @@ public enum GradwellHost {
         let session = Session(registry: registry, limits: limits)
         session.workerArguments = ["--threads", "1", "--max-line-bytes", String(limits.maxLineBytes),
                                    "--max-elements", String(limits.maxElements), "--max-epochs", String(limits.maxEpochs)]
+            + (limits.dataRoot.map { ["--data-root", $0] } ?? [])
             + PluginLoader.paths(flags: pluginFlags, environment: [:]).flatMap { ["--plugin", $0] }
         var log: RunLog?
         if let recordPath {

@@ -13,6 +13,8 @@ public struct Limits: Sendable {
     public var maxTrials = 10_000
     /// Whether `search` may start worker processes (off inside a fuzzer).
     public var allowWorkers = true
+    /// `--data-root`: the canonical directory every path in a request must resolve inside, or nil.
+    public var dataRoot: String?
     public init() {}
 }
 
@@ -42,6 +44,15 @@ final class Session {
     init(registry: Registry, limits: Limits) {
         self.registry = registry
         self.limits = limits
+        self.paths = PathPolicy(root: limits.dataRoot)
+    }
+
+    /// Which files requests may name (`--data-root`).
+    let paths: PathPolicy
+
+    /// The file a request's `key` names, checked against the data root.
+    func path(_ params: Params, _ key: String) throws -> String {
+        try paths.resolve(try params.string(key), field: params.field(key))
     }
 
     func dataset(_ params: Params, _ key: String) throws -> Dataset {
@@ -114,7 +125,9 @@ enum Methods {
             "rngs": .array(RandomStream.Family.allCases.map { .string($0.rawValue) }),
             "methods": .array(all.map { .string($0) }),
             "limits": .object(["max_line_bytes": .int(session.limits.maxLineBytes),
-                               "max_elements": .int(session.limits.maxElements)]),
+                               "max_elements": .int(session.limits.maxElements),
+                               "max_epochs": .int(session.limits.maxEpochs)]),
+            "data_root": session.limits.dataRoot.map { .string($0) } ?? .null,
             "blas_threads": .int(BLASThreads.current),
         ])
     }

@@ -26,8 +26,32 @@ extension Model {
         var targets = Tensor<T>()
         var best: (score: Double, epoch: Int, weights: [Tensor<T>])?
         var epochsWithoutImprovement = 0
+        // restore_best on divergence: the whole state (optimizer, layer state, counters) at the
+        // start of this epoch and of the one before. The first batch of an epoch is computed
+        // from the state at its start, so when that batch already diverges, that state is no
+        // good and the one before (whose first batch had a finite cost) is kept.
+        var epochStart: (epoch: Int?, state: ModelSnapshot, firstStep: Int)?
+        var previousEpochStart: (epoch: Int?, state: ModelSnapshot, firstStep: Int)?
+        var checkpointedAt: Int?
+        func writeCheckpoint() -> Bool {
+            guard plan.checkpointEvery != nil, checkpointedAt != epochsTrained else { return true }
+            do {
+                try observer.checkpoint()
+                result.checkpoints += 1
+                result.lastCheckpointEpoch = epochsTrained
+                checkpointedAt = epochsTrained
+                return true
+            } catch {
+                result.checkpointError = error
+                return false
+            }
+        }
 
         epochLoop: for epoch in 0..<plan.epochs {
+            if plan.restoreOnDivergence {
+                previousEpochStart = epochStart
+                epochStart = (epoch > 0 ? epoch - 1 : nil, snapshot(), result.steps)
+            }
             let learningRate = plan.schedule?.learningRate(base: plan.optimizer.learningRate, epoch: epoch,
                                                            totalEpochs: plan.epochs) ?? plan.optimizer.learningRate
             if plan.shuffle && batch < n { order = shuffledOrder(n, seed: plan.seed) }
@@ -103,11 +127,26 @@ extension Model {
             let last = epoch == plan.epochs - 1 || result.stoppedEarly || result.cancelled
             if epoch % plan.reportEvery == 0 || last { observer.onMetric(report) }
             if result.stoppedEarly || result.cancelled { break epochLoop }
+            if let every = plan.checkpointEvery, (epoch + 1) % every == 0, !writeCheckpoint() { break epochLoop }
+        }
+
+        if let divergence = result.diverged, let start = epochStart {
+            let kept = divergence.step == start.firstStep ? previousEpochStart : start
+            if let kept {
+                // A snapshot of this very model; restoring it cannot fail.
+                try? restore(kept.state)
+                result.restoredAfterDivergence = .some(kept.epoch)
+            }
         }
 
         if let stopping = plan.earlyStopping, stopping.restoreBest, let best, !best.weights.isEmpty {
             for (parameter, weights) in zip(parameters, best.weights) { parameter.value = weights }
             result.bestEpoch = best.epoch
+        }
+        // The final state, unless it diverged without a way back (a good checkpoint is never
+        // replaced by a broken one) or a checkpoint already failed.
+        if result.checkpointError == nil && (result.diverged == nil || result.restoredAfterDivergence != nil) {
+            _ = writeCheckpoint()
         }
         let evaluation = evaluate(x: x, y: y)
         result.cost = evaluation.cost

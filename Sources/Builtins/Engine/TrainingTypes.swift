@@ -17,11 +17,16 @@ public struct TrainingPlan {
     public var earlyStopping: EarlyStopping?
     /// Per-layer gradient and weight norms in metrics.
     public var diagnostics: Bool
+    /// When training diverges, go back to the last weights that were finite: the state at the
+    /// end of the last finished epoch (or as training began).
+    public var restoreOnDivergence: Bool = false
+    /// Call the observer's `checkpoint` after every this many epochs (and when training ends).
+    public var checkpointEvery: Int?
 
     public init(epochs: Int, batchSize: Int?, shuffle: Bool, seed: UInt64, reportEvery: Int,
                 optimizerConfig: ResolvedConfig, optimizer: any Optimizer, schedule: (any Schedule)? = nil,
                 regularizers: [any Regularizer] = [], clip: Clip? = nil, validation: Dataset? = nil,
-                earlyStopping: EarlyStopping? = nil, diagnostics: Bool = false) {
+                earlyStopping: EarlyStopping? = nil, diagnostics: Bool = false, restoreOnDivergence: Bool = false) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -35,6 +40,7 @@ public struct TrainingPlan {
         self.validation = validation
         self.earlyStopping = earlyStopping
         self.diagnostics = diagnostics
+        self.restoreOnDivergence = restoreOnDivergence
     }
 }
 
@@ -108,6 +114,14 @@ public struct TrainingResult: Sendable {
     public var stoppedEarly: Bool
     /// Epoch whose weights were restored (restore_best).
     public var bestEpoch: Int?
+    /// After a divergence with `restoreOnDivergence`: the epoch whose end state the model went
+    /// back to (nil: the state before this training began).
+    public var restoredAfterDivergence: Int?? = nil
+    /// Checkpoints written, and the model epoch count of the last one.
+    public var checkpoints = 0
+    public var lastCheckpointEpoch: Int?
+    /// Why training stopped when a checkpoint could not be written.
+    public var checkpointError: (any Error)?
     /// The batch size used when the requested one was larger than the set (full batch).
     public var batchSizeCapped: Int?
     public var lastCost: Double?
@@ -137,8 +151,13 @@ public struct TrainingObserver {
     public var onMetric: (MetricReport) -> Void
     /// Checked after every step; true stops at the end of that step (cancel, signal).
     public var shouldStop: () -> Bool
-    public init(onMetric: @escaping (MetricReport) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }) {
+    /// Writes a checkpoint of the model as it is now (plan.checkpointEvery); a thrown error stops
+    /// training and is returned in the result.
+    public var checkpoint: () throws -> Void
+    public init(onMetric: @escaping (MetricReport) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false },
+                checkpoint: @escaping () throws -> Void = {}) {
         self.onMetric = onMetric
         self.shouldStop = shouldStop
+        self.checkpoint = checkpoint
     }
 }

@@ -198,7 +198,7 @@ extension Methods {
     static func datasetLoad(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
         try params.allowOnly(["name", "path", "format", "label", "labels", "scale"])
         let name = try params.name("name")
-        let path = try params.string("path")
+        let path = try session.path(params, "path")
         let format = try params.string("format", default: Self.guessFormat(path), choices: ["csv", "npy", "idx"])
         let limit = session.limits.maxElements
         func read(_ file: String) throws -> [UInt8] {
@@ -234,7 +234,7 @@ extension Methods {
         }
         var targets: [Double] = []
         var targetColumns = 1
-        if let labelsPath = params.has("labels") ? try params.string("labels") : nil {
+        if let labelsPath = params.has("labels") ? try session.path(params, "labels") : nil {
             let labels: NumericTable
             do {
                 labels = format == "idx" ? try DataLoaders.idx(try read(labelsPath), scaleBytes: false, maxElements: limit)

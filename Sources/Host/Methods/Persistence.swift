@@ -15,8 +15,7 @@ extension Methods {
         try params.allowOnly(["model", "path"])
         let name = try params.name("model")
         let model = try session.model(params)
-        let path = try params.string("path")
-        guard !path.isEmpty else { throw GradwellError.invalid(params.field("path"), expected: "a file path", got: "''") }
+        let path = try session.path(params, "path")
         let snapshot = model.snapshot()
         if let bad = snapshot.parameters.first(where: { !$0.values.allSatisfy(\.isFinite) }) {
             throw GradwellError(.invalidParams,
@@ -32,7 +31,7 @@ extension Methods {
     static func modelLoad(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
         try params.allowOnly(["name", "path"])
         let name = try params.name("name")
-        let path = try params.string("path")
+        let path = try session.path(params, "path")
         let bytes = try Files.read(path)
         let document: ConfigValue
         switch JSON.parse(bytes) {
@@ -218,7 +217,9 @@ enum Files {
     /// on any failure the temporary file is removed and the previous `path` is untouched.
     static func writeAtomically(_ text: String, to path: String) throws {
         let temporary = "\(path).tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A stale temporary of ours is removed; whatever else is there (a planted link) is refused.
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure(path, "cannot create \(temporary)") }
         var ok = false
         defer {

@@ -63,6 +63,11 @@ extension Methods {
         guard template.has("model"), template.has("train") else {
             throw GradwellError.missing(template.field(template.has("model") ? "train" : "model"), expected: "the model/create and train params of a trial")
         }
+        if let train = try template.object("train") {
+            for key in ["checkpoint_path", "checkpoint_every"] where train.has(key) {
+                throw GradwellError.invalid(train.field(key), expected: "absent: trials run side by side and would write one file (save the best trial's model instead)")
+            }
+        }
         let dimensions = try searchSpace(params, template: templateValue)
         let strategy = try params.string("strategy", default: "random", choices: ["random", "grid"])
         let trials = try params.int("trials", default: 10, min: 1, max: session.limits.maxTrials)

@@ -3,7 +3,8 @@ import GradwellProtocols
 
 extension Methods {
     static let trainKeys = ["model", "data", "epochs", "batch_size", "shuffle", "optimizer", "schedule", "regularizers",
-                            "seed", "report_every", "validation", "early_stopping", "clip", "diagnostics"]
+                            "seed", "report_every", "validation", "early_stopping", "clip", "diagnostics",
+                            "restore_best", "checkpoint_every", "checkpoint_path"]
 
     /// `train`: runs the training loop, streaming `metric` notifications.
     static func train(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
@@ -11,19 +12,48 @@ extension Methods {
         let model = try session.model(params)
         let data = try session.dataset(params, "data")
         try checkCompatible(data, model, path: params.field("data"))
-        let plan = try trainingPlan(params, session: session, model: model, data: data)
+        var plan = try trainingPlan(params, session: session, model: model, data: data)
+        let checkpointPath = params.has("checkpoint_path") ? try session.path(params, "checkpoint_path") : nil
+        if params.has("checkpoint_every") && checkpointPath == nil {
+            throw GradwellError.missing(params.field("checkpoint_path"), expected: "the file checkpoints are written to (checkpoint_every is set)")
+        }
+        if checkpointPath != nil {
+            plan.checkpointEvery = try params.int("checkpoint_every", default: max(plan.epochs, 1), min: 1)
+        }
         let id = context.id
         let observer = TrainingObserver(
             onMetric: { report in context.notify("metric", metricValue(report, request: id)) },
-            shouldStop: context.isCancelled)
+            shouldStop: context.isCancelled,
+            checkpoint: { if let checkpointPath { try writeCheckpoint(model, to: checkpointPath) } })
         let result = model.train(plan, data: data, observer: observer)
+        var checkpoint: [ConfigEntry] = []
+        if let checkpointPath {
+            checkpoint = [ConfigEntry(key: "checkpoint", value: .object([
+                "path": .string(checkpointPath), "written": .int(result.checkpoints),
+                "epochs_trained": result.lastCheckpointEpoch.map { .int($0) } ?? .null]))]
+        }
+        if let error = result.checkpointError {
+            let failure = error as? GradwellError ?? GradwellError(.io, "\(error)")
+            throw GradwellError(failure.code, "train stopped after \(result.epochs) epoch(s), \(result.steps) step(s): the checkpoint could not be written: \(failure.message); the previous checkpoint file is intact",
+                                data: failure.data + [ConfigEntry(key: "epochs", value: .int(result.epochs)),
+                                                      ConfigEntry(key: "steps", value: .int(result.steps))])
+        }
         if result.cancelled {
             throw GradwellError(.cancelled, "train was cancelled after \(result.epochs) epoch(s), \(result.steps) step(s); the model keeps its last finished step",
                                 data: [ConfigEntry(key: "epochs", value: .int(result.epochs)),
                                        ConfigEntry(key: "steps", value: .int(result.steps)),
-                                       ConfigEntry(key: "cost", value: result.lastCost.map { .number($0) } ?? .null)])
+                                       ConfigEntry(key: "cost", value: result.lastCost.map { .number($0) } ?? .null)] + checkpoint)
         }
-        return trainingResultValue(result)
+        guard case .object(let entries) = trainingResultValue(result) else { return trainingResultValue(result) }
+        return .object(entries + checkpoint)
+    }
+
+    /// A checkpoint is a model file (`model/save`'s format, optimizer state included), written
+    /// atomically; a model with non-finite weights is not written over a good checkpoint.
+    static func writeCheckpoint(_ model: any TrainableModel, to path: String) throws {
+        let snapshot = model.snapshot()
+        guard snapshot.parameters.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else { return }
+        try Files.writeAtomically(encodeModel(snapshot), to: path)
     }
 
     static func trainingPlan(_ params: Params, session: Session, model: any TrainableModel, data: Dataset) throws -> TrainingPlan {
@@ -80,7 +110,8 @@ extension Methods {
                             seed: try params.seed(), reportEvery: try params.int("report_every", default: 1, min: 1),
                             optimizerConfig: optimizerConfig, optimizer: try registry.makeOptimizer(optimizerConfig),
                             schedule: schedule, regularizers: regularizers, clip: clip, validation: validation,
-                            earlyStopping: earlyStopping, diagnostics: try params.bool("diagnostics", default: false))
+                            earlyStopping: earlyStopping, diagnostics: try params.bool("diagnostics", default: false),
+                            restoreOnDivergence: try params.bool("restore_best", default: false))
     }
 
     static func metricValue(_ report: MetricReport, request: ConfigValue) -> ConfigValue {
@@ -124,6 +155,10 @@ extension Methods {
             ])))
         }
         if result.stoppedEarly { entries.append(ConfigEntry(key: "stopped_early", value: true)) }
+        if let restored = result.restoredAfterDivergence {
+            entries.append(ConfigEntry(key: "restored", value: .object([
+                "reason": "diverged", "epoch": restored.map { .int($0) } ?? .null])))
+        }
         if let best = result.bestEpoch { entries.append(ConfigEntry(key: "best_epoch", value: .int(best))) }
         if let capped = result.batchSizeCapped {
             entries.append(ConfigEntry(key: "batch_size_capped", value: .int(capped)))

@@ -33,6 +33,8 @@ final class HostProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var ended = false
     private var nextID = 1000
+    /// While set, nothing is read from the host's stdout: a client that stopped reading.
+    private var paused = false
 
     init(executable: String = hostBinary, arguments: [String] = [], environment: [String: String]? = nil,
          currentDirectory: URL? = nil) throws {
@@ -48,6 +50,9 @@ final class HostProcess: @unchecked Sendable {
         let reader = Thread { [self] in
             var buffer: [UInt8] = []
             while true {
+                condition.lock()
+                while paused { condition.wait() }
+                condition.unlock()
                 let data = handle.availableData
                 if data.isEmpty { break }
                 buffer.append(contentsOf: data)
@@ -66,6 +71,21 @@ final class HostProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning { process.terminate() }
+    }
+
+    /// Stops reading the host's output (its pipe fills and its writes block) or resumes.
+    func pauseReading(_ pause: Bool) {
+        condition.lock(); paused = pause; condition.broadcast(); condition.unlock()
+    }
+
+    /// Closes our end of the host's stdout, as a client that died would.
+    func closeOutput() {
+        try? output.fileHandleForReading.close()
+    }
+
+    /// Closes the host's stdin without waiting.
+    func closeInput() {
+        try? input.fileHandleForWriting.close()
     }
 
     /// Writes raw bytes (no newline added).
