@@ -27,6 +27,7 @@ public enum FuzzEntry {
             limits.maxEpochs = 3
             limits.maxTrials = 2
             limits.allowWorkers = false
+            limits.allowFullCheck = false
             // Files a fuzzed request names stay in a scratch directory of their own.
             limits.dataRoot = scratchDirectory
             dispatcher = Dispatcher(session: Session(registry: .builtins, limits: limits),

@@ -15,7 +15,10 @@ final class Server: @unchecked Sendable {
     private let session: Session
     private let output: LineWriter
     private let condition = NSCondition()
+    /// Lines read and not yet served: `queue[queueHead...]` (taken by index, compacted now and
+    /// then, so a deep pipeline of requests costs no memmove per line).
     private var queue: [LineReader.Line] = []
+    private var queueHead = 0
     private var inputEnded = false
     private let cancelLock = NSLock()
     private var cancelled: Set<String> = []
@@ -80,17 +83,26 @@ final class Server: @unchecked Sendable {
         }
         while true {
             condition.lock()
-            while queue.isEmpty && !inputEnded && stopSignal.load(ordering: .relaxed) == 0 {
+            while queueHead == queue.count && !inputEnded && stopSignal.load(ordering: .relaxed) == 0 {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
             }
-            if stopSignal.load(ordering: .relaxed) != 0 || (queue.isEmpty && inputEnded) {
-                let unanswered = queue
+            if stopSignal.load(ordering: .relaxed) != 0 || (queueHead == queue.count && inputEnded) {
+                let unanswered = Array(queue[queueHead...])
                 queue.removeAll()
+                queueHead = 0
                 condition.unlock()
                 answerUnstarted(unanswered)
                 return 0
             }
-            let line = queue.removeFirst()
+            let line = queue[queueHead]
+            queueHead += 1
+            if queueHead == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+            } else if queueHead >= 4096 && queueHead * 2 >= queue.count {
+                queue.removeSubrange(0..<queueHead)
+                queueHead = 0
+            }
             condition.unlock()
             dispatcher.handle(line)
             if session.shutdownRequested || outputGone() { return 0 }
@@ -123,10 +135,22 @@ final class Server: @unchecked Sendable {
         return descriptor.revents & Int16(POLLERR | POLLHUP) != 0
     }
 
+    private static let cancelWord = Array("cancel".utf8)
+
+    private static func contains(_ bytes: [UInt8], _ word: [UInt8]) -> Bool {
+        guard bytes.count >= word.count else { return false }
+        for i in 0...(bytes.count - word.count) where bytes[i] == word[0] {
+            var j = 1
+            while j < word.count && bytes[i + j] == word[j] { j += 1 }
+            if j == word.count { return true }
+        }
+        return false
+    }
+
     /// `$/cancel` acts as soon as it is read, even while another request runs.
     private func noteCancellation(_ line: LineReader.Line) {
         guard case .text(let bytes) = line, bytes.count < 4096 else { return }
-        guard String(decoding: bytes, as: UTF8.self).contains("cancel"),  // also "$\/cancel"
+        guard Self.contains(bytes, Self.cancelWord),  // also "$\/cancel"
               case .success(let message) = JSON.parse(bytes),
               message["jsonrpc"] == .string("2.0"), message["method"] == .string("$/cancel"),
               let params = message["params"]?.objectEntries, params.count == 1, let target = message["params"]?["id"],

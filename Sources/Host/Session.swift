@@ -13,6 +13,9 @@ public struct Limits: Sendable {
     public var maxTrials = 10_000
     /// Whether `search` may start worker processes (off inside a fuzzer).
     public var allowWorkers = true
+    /// Whether `registry/check` may check every component in one request (seconds of work;
+    /// off inside a fuzzer, where one component at a time is still allowed).
+    public var allowFullCheck = true
     /// `--data-root`: the canonical directory every path in a request must resolve inside, or nil.
     public var dataRoot: String?
     public init() {}

@@ -1,13 +1,18 @@
 import GradwellProtocols
+import Synchronization
 
 /// A named set of examples held by the host: features as float64 rows and targets beside them.
 public struct Dataset: Sendable {
     public var name: String
     /// Row-major, `count` rows of `featureCount`.
-    public var features: [Double]
+    public var features: [Double] { didSet { tensors = TensorCache() } }
     public var featureCount: Int
     /// Row-major, `count` rows of `targetColumns`: class indices (one column) or values.
-    public var targets: [Double]
+    public var targets: [Double] { didSet { tensors = TensorCache() } }
+    /// The features and targets as tensors of each element type asked for, made once: every
+    /// `train` and `evaluate` on this set reuses them. Shared by copies of this value until one
+    /// of them changes its features or targets.
+    private var tensors = TensorCache()
     public var targetColumns: Int
     /// The number of classes when every target is a non-negative integer, else nil.
     public var classCount: Int?
@@ -53,14 +58,18 @@ public struct Dataset: Sendable {
         return nil
     }
 
-    /// Features as a tensor of `T`.
+    /// Features as a tensor of `T` (cached).
     public func featureTensor<T: Scalar>(_ type: T.Type = T.self) -> Tensor<T> {
-        Tensor(rows: count, columns: featureCount, storage: features.map { T($0) })
+        tensors.tensor(T.self, targets: false) {
+            features.withUnsafeBufferPointer { Tensor(rows: count, columns: featureCount, converting: $0) }
+        }
     }
 
-    /// Targets as a tensor of `T`.
+    /// Targets as a tensor of `T` (cached).
     public func targetTensor<T: Scalar>(_ type: T.Type = T.self) -> Tensor<T> {
-        Tensor(rows: count, columns: targetColumns, storage: targets.map { T($0) })
+        tensors.tensor(T.self, targets: true) {
+            targets.withUnsafeBufferPointer { Tensor(rows: count, columns: targetColumns, converting: $0) }
+        }
     }
 }
 
@@ -94,5 +103,18 @@ public struct Normalization: Sendable, Equatable, Codable {
     public func apply(to features: inout [Double], columns: Int) {
         guard columns == mean.count, columns > 0 else { return }
         for i in features.indices { let c = i % columns; features[i] = (features[i] - mean[c]) / std[c] }
+    }
+}
+
+/// A data set's tensors by element type; a class so copies of a `Dataset` share it.
+final class TensorCache: Sendable {
+    private let stored = Mutex<[String: any Sendable]>([:])
+
+    func tensor<T: Scalar>(_ type: T.Type, targets: Bool, make: () -> Tensor<T>) -> Tensor<T> {
+        let key = "\(T.dtype.rawValue)-\(targets)"
+        if let tensor = stored.withLock({ $0[key] }) as? Tensor<T> { return tensor }
+        let tensor = make()
+        stored.withLock { $0[key] = tensor }
+        return tensor
     }
 }

@@ -58,7 +58,7 @@ public enum GradientCheck {
 
 extension Model where T == Double {
     func gradientCheck(data: Dataset, options: GradientCheckOptions) -> GradientCheckReport {
-        let x = inputTensor(data.features, rows: data.count)
+        let x = data.featureTensor(T.self)
         let y = data.targetTensor(Double.self)
         var workspace = Workspace<Double>(layerCount: network.layers.count)
         let named = network.namedParameters

@@ -123,14 +123,12 @@ public final class Model<T: Scalar>: TrainableModel {
     func inputTensor(_ features: [Double], rows: Int, normalize: Bool = false) -> Tensor<T> {
         var values = features
         if normalize { normalization?.apply(to: &values, columns: inputUnits) }
-        return Tensor(rows: rows, columns: inputUnits, storage: values.map { T($0) })
+        return values.withUnsafeBufferPointer { Tensor(rows: rows, columns: inputUnits, converting: $0) }
     }
 
     /// Cost and accuracy over a whole set in inference mode, in chunks to bound memory.
     public func evaluate(_ data: Dataset) -> Evaluation {
-        let x = inputTensor(data.features, rows: data.count)
-        let y = data.targetTensor(T.self)
-        return evaluate(x: x, y: y)
+        evaluate(x: data.featureTensor(T.self), y: data.targetTensor(T.self))
     }
 
     func evaluate(x: Tensor<T>, y: Tensor<T>) -> Evaluation {

@@ -10,9 +10,9 @@ extension Model {
         let started = monotonicMilliseconds()
         // The model remembers the statistics its inputs were normalized with, for `predict`.
         normalization = data.normalization
-        let x = inputTensor(data.features, rows: data.count)
+        let x = data.featureTensor(T.self)
         let y = data.targetTensor(T.self)
-        let validation = plan.validation.map { (inputTensor($0.features, rows: $0.count), $0.targetTensor(T.self)) }
+        let validation = plan.validation.map { ($0.featureTensor(T.self), $0.targetTensor(T.self)) }
         let n = x.rows
         let batch = min(plan.batchSize ?? n, n)
         let parameters = network.namedParameters.map(\.parameter)

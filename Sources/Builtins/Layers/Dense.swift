@@ -19,8 +19,7 @@ public final class Dense<T: Scalar>: Layer {
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func forward(_ input: Tensor<T>, into output: inout Tensor<T>, mode: Mode) {
         Kernels.matmul(input, weights.value, transposeB: true, into: &output)
-        if let bias { Kernels.addRow(bias.value, to: &output) }
-        activation.apply(&output)
+        if let bias { activation.apply(&output, addingRow: bias.value) } else { activation.apply(&output) }
     }
 
     @_specialize(where T == Float) @_specialize(where T == Double)

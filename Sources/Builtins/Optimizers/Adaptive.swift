@@ -96,6 +96,20 @@ public struct Adam: Optimizer {
             gradient.storage.withUnsafeBufferPointer { g in
                 first.storage.withUnsafeMutableBufferPointer { m in
                     second.storage.withUnsafeMutableBufferPointer { v in
+                        if !decoupled && !coupled && !inside {
+                            // The common case without branches in the loop, so it vectorizes; the
+                            // same operations in the same order as the general loop below.
+                            let o1 = 1 - b1, o2 = 1 - b2
+                            for i in p.indices {
+                                let gi = g[i]
+                                let mi = b1 * m[i] + o1 * gi
+                                let vi = b2 * v[i] + o2 * gi * gi
+                                m[i] = mi
+                                v[i] = vi
+                                p[i] -= lr * (mi * c1) / ((vi * c2).squareRoot() + eps)
+                            }
+                            return
+                        }
                         for i in p.indices {
                             if decoupled { p[i] -= lr * wd * p[i] }
                             let gi = coupled ? g[i] + wd * p[i] : g[i]

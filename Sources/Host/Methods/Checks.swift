@@ -54,8 +54,12 @@ extension Methods {
         try params.allowOnly(["kind", "type"])
         let kind = params.has("kind") ? try params.string("kind", default: "", choices: ComponentKind.allCases.map(\.rawValue)) : nil
         let type = params.has("type") ? try params.string("type") : nil
-        let reports = Conformance.run(session.registry).filter { report in
-            (kind == nil || report.kind.rawValue == kind) && (type == nil || report.name == type || report.name.hasPrefix("\(type!)("))
+        if type == nil && !session.limits.allowFullCheck {
+            throw GradwellError.resourceLimit(params.field("type"), "checking every component at once is disabled in this session; name one with type",
+                                              limit: 1, requested: 2)
+        }
+        let reports = Conformance.run(session.registry) { componentKind, name in
+            (kind == nil || componentKind.rawValue == kind) && (type == nil || name == type || name.hasPrefix("\(type!)("))
         }
         if reports.isEmpty, let type {
             throw GradwellError.unknownComponent(params.field("type"), kind: kind ?? "component", name: type,

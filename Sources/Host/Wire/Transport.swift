@@ -20,7 +20,10 @@ final class LineReader {
     private var skipping = false
     private var skippedLength = 0
     private var atEnd = false
-    /// How much of `buffer` is known to hold no newline, so each byte is scanned once.
+    /// Where the unread part of `buffer` starts: consumed lines are not removed one by one
+    /// (a memmove of the whole buffer per line), but all at once when the next read needs room.
+    private var start = 0
+    /// How much of `buffer` (from `start`) is known to hold no newline, so each byte is scanned once.
     private var scanned = 0
 
     init(descriptor: Int32, maximumLength: Int) {
@@ -31,39 +34,46 @@ final class LineReader {
     /// The next line without its "\n" (and without a "\r" before it), or nil at end of input.
     func next() -> Line? {
         while true {
-            if let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[(start + scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
                 scanned = 0
+                let lineStart = start
+                start = newline + 1
                 if skipping {
-                    let length = skippedLength + newline
-                    buffer.removeSubrange(0...newline)
                     skipping = false
+                    let length = skippedLength + newline - lineStart
                     skippedLength = 0
                     return .tooLong(length: length)
                 }
-                var line = Array(buffer[..<newline])
-                buffer.removeSubrange(0...newline)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                if line.count > maximumLength { return .tooLong(length: line.count) }
-                return .text(line)
+                var end = newline
+                if end > lineStart && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                if end - lineStart > maximumLength { return .tooLong(length: end - lineStart) }
+                return .text(Array(buffer[lineStart..<end]))
             }
-            scanned = buffer.count
+            scanned = buffer.count - start
             if skipping {
-                skippedLength += buffer.count
+                skippedLength += buffer.count - start
                 buffer.removeAll(keepingCapacity: true)
+                start = 0
                 scanned = 0
-            } else if buffer.count > maximumLength {
+            } else if buffer.count - start > maximumLength {
                 skipping = true
-                skippedLength = buffer.count
+                skippedLength = buffer.count - start
                 buffer.removeAll(keepingCapacity: true)
+                start = 0
                 scanned = 0
             }
             if atEnd {
                 if skipping { skipping = false; return .tooLong(length: skippedLength) }
-                if buffer.isEmpty { return nil }
-                let line = buffer
+                if start >= buffer.count { return nil }
+                let line = Array(buffer[start...])
                 buffer.removeAll()
+                start = 0
                 scanned = 0
                 return line.count > maximumLength ? .tooLong(length: line.count) : .text(line)
+            }
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                start = 0
             }
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count > 0 {

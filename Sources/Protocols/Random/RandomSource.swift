@@ -17,6 +17,7 @@ public protocol RandomSource {
 
 extension RandomSource {
     /// Shuffles `values` in place by Fisher-Yates from the last index down, as NumPy's legacy `shuffle`.
+    @inlinable
     public mutating func shuffle<T>(_ values: inout [T]) {
         var i = values.count - 1
         while i > 0 {
@@ -27,6 +28,7 @@ extension RandomSource {
     }
 
     /// A random permutation of `0..<count`, as NumPy's legacy `permutation(count)`.
+    @inlinable
     public mutating func permutation(_ count: Int) -> [Int] {
         var indices = Array(0..<count)
         shuffle(&indices)

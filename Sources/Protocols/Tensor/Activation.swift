@@ -44,10 +44,11 @@ public enum Activation: Sendable, Equatable {
             case .linear:
                 break
             case .relu:
-                for i in p.indices where p[i] < 0 { p[i] = 0 }  // NaN stays NaN, so divergence is seen
+                // A select, not a branch, so the loop vectorizes; NaN stays NaN, so divergence is seen.
+                for i in p.indices { let v = p[i]; p[i] = v < 0 ? 0 : v }
             case .leakyRelu(let slope):
                 let s = T(slope)
-                for i in p.indices where p[i] < 0 { p[i] *= s }
+                for i in p.indices { let v = p[i]; p[i] = v < 0 ? v * s : v }
             case .sigmoid:
                 for i in p.indices { p[i] = Activation.sigmoid(p[i]) }
             case .tanh:
@@ -67,6 +68,34 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
+    /// Adds the (1, columns) row `bias` to every row of `x` and applies the activation, in one
+    /// pass over `x` for the element-wise activations (the same values as `addRow` then `apply`).
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func apply<T: Scalar>(_ x: inout Tensor<T>, addingRow bias: Tensor<T>) {
+        let width = x.columns, rows = x.rows
+        switch self {
+        case .relu, .leakyRelu:
+            let leaky: Bool, s: T
+            if case .leakyRelu(let slope) = self { leaky = true; s = T(slope) } else { leaky = false; s = 0 }
+            bias.storage.withUnsafeBufferPointer { b in
+                x.storage.withUnsafeMutableBufferPointer { p in
+                    var base = 0
+                    for _ in 0..<rows {
+                        if leaky {
+                            for j in 0..<width { let v = p[base + j] + b[j]; p[base + j] = v < 0 ? v * s : v }
+                        } else {
+                            for j in 0..<width { let v = p[base + j] + b[j]; p[base + j] = v < 0 ? 0 : v }
+                        }
+                        base += width
+                    }
+                }
+            }
+        default:
+            Kernels.addRow(bias, to: &x)
+            apply(&x)
+        }
+    }
+
     /// Turns dL/da into dL/dz in place, given the activation's output `a`.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func backward<T: Scalar>(output a: Tensor<T>, gradient g: inout Tensor<T>) {
@@ -77,10 +106,10 @@ public enum Activation: Sendable, Equatable {
                 case .linear:
                     break
                 case .relu:
-                    for i in pg.indices where !(pa[i] > 0) { pg[i] = 0 }
+                    for i in pg.indices { pg[i] = pa[i] > 0 ? pg[i] : 0 }
                 case .leakyRelu(let slope):
                     let s = T(slope)
-                    for i in pg.indices where !(pa[i] > 0) { pg[i] *= s }
+                    for i in pg.indices { pg[i] = pa[i] > 0 ? pg[i] : pg[i] * s }
                 case .sigmoid:
                     for i in pg.indices { pg[i] *= pa[i] * (1 - pa[i]) }
                 case .tanh:
@@ -100,7 +129,7 @@ public enum Activation: Sendable, Equatable {
     }
 
     /// The logistic function, written so that it neither overflows nor loses the tails.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func sigmoid<T: Scalar>(_ z: T) -> T {
         if z >= 0 { return 1 / (1 + T.exp(-z)) }
         let e = T.exp(z)

@@ -39,6 +39,7 @@ extension Float: Scalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLASThreads.prepare(multiplyAdds: m * n * k)
         cblas_sgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -53,13 +54,45 @@ extension Double: Scalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                             a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
                             beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        BLASThreads.prepare(multiplyAdds: m * n * k)
         cblas_dgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
 
 /// OpenBLAS's thread count, set once by the host (`--threads`) so results are reproducible.
+///
+/// The count is matched to the work: a product of fewer than `splitThreshold` multiply-adds runs
+/// on one thread (waking a second one costs more than it saves at a batch of 128), larger ones
+/// on all of them. OpenBLAS splits a product by output blocks, never along the sum, so the
+/// numbers do not depend on the choice; and the choice depends only on shapes, so a run is
+/// reproducible for a fixed `--threads`.
 public enum BLASThreads {
-    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
-    public static var current: Int { Int(openblas_get_num_threads()) }
+    nonisolated(unsafe) private static var configured = 1
+    nonisolated(unsafe) private static var active = 1
+    /// Multiply-adds from which a product uses every thread (GRADWELL_BLAS_SPLIT overrides it).
+    nonisolated(unsafe) public static var splitThreshold: Int = {
+        if let text = getenv("GRADWELL_BLAS_SPLIT"), let value = Int(String(cString: text)), value > 0 { return value }
+        return 8_000_000
+    }()
+
+    public static func set(_ count: Int) {
+        configured = max(1, count)
+        active = configured
+        openblas_set_num_threads(Int32(configured))
+    }
+
+    /// The thread count the host was given (`--threads`).
+    public static var current: Int { configured }
+
+    /// Sets OpenBLAS's threads for a product of `multiplyAdds`.
+    @inline(__always)
+    static func prepare(multiplyAdds: Int) {
+        guard configured > 1 else { return }
+        let wanted = multiplyAdds >= splitThreshold ? configured : 1
+        if wanted != active {
+            active = wanted
+            openblas_set_num_threads(Int32(wanted))
+        }
+    }
 }

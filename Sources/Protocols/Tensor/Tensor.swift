@@ -57,6 +57,16 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
         }
     }
 
+    /// A tensor of `values` (row-major, `rows` × `columns`) rounded to `T`, in one specialized pass.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public init(rows: Int, columns: Int, converting values: UnsafeBufferPointer<Double>) {
+        precondition(values.count == rows * columns, "converting \(values.count) values into \(rows)x\(columns)")
+        self.init(rows: rows, columns: columns, storage: [T](unsafeUninitializedCapacity: values.count) { buffer, count in
+            for i in 0..<values.count { buffer[i] = T(values[i]) }
+            count = values.count
+        })
+    }
+
     /// The same values in another element type.
     public func converted<U: Scalar>(to: U.Type = U.self) -> Tensor<U> {
         Tensor<U>(rows: rows, columns: columns, storage: storage.map { U($0) })
