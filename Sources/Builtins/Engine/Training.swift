@@ -54,7 +54,7 @@ extension Model {
             }
             let learningRate = plan.schedule?.learningRate(base: plan.optimizer.learningRate, epoch: epoch,
                                                            totalEpochs: plan.epochs) ?? plan.optimizer.learningRate
-            if plan.shuffle && batch < n { order = shuffledOrder(n, seed: plan.seed) }
+            if plan.shuffle && batch < n { shuffle(&order, seed: plan.seed) }
             var epochCost = 0.0
             var start = 0
             var lastGradientNorm: Double?
@@ -65,9 +65,11 @@ extension Model {
                 y.gatherRows(indices, into: &targets)
                 network.forward(&trainingWorkspace, mode: .training)
                 var cost = network.loss.cost(output: network.output(trainingWorkspace), targets: targets)
-                for regularizer in plan.regularizers {
-                    for parameter in parameters where parameter.regularized {
-                        cost += regularizer.cost(parameter.value, examples: indices.count)
+                // Index loops, not for-in: this function is generic, and iterating an array of
+                // Parameter<T> through Sequence allocates a coroutine frame per element.
+                for r in 0..<plan.regularizers.count {
+                    for p in 0..<parameters.count where parameters[p].regularized {
+                        cost += plan.regularizers[r].cost(parameters[p].value, examples: indices.count)
                     }
                 }
                 if !cost.isFinite {
@@ -76,14 +78,16 @@ extension Model {
                     break epochLoop
                 }
                 network.backward(&trainingWorkspace, targets: targets)
-                for regularizer in plan.regularizers {
-                    for parameter in parameters where parameter.regularized {
-                        regularizer.addGradient(parameter.value, examples: indices.count, to: &parameter.gradient)
+                for r in 0..<plan.regularizers.count {
+                    for p in 0..<parameters.count where parameters[p].regularized {
+                        let parameter = parameters[p]
+                        plan.regularizers[r].addGradient(parameter.value, examples: indices.count, to: &parameter.gradient)
                     }
                 }
                 lastGradientNorm = clip(parameters, plan.clip)
                 optimizerStep += 1
-                for (index, parameter) in parameters.enumerated() {
+                for index in 0..<parameters.count {
+                    let parameter = parameters[index]
                     plan.optimizer.update(&parameter.value, gradient: parameter.gradient,
                                           state: &optimizerState[index], step: optimizerStep,
                                           learningRate: learningRate)
@@ -172,24 +176,28 @@ extension Model {
     /// `np.random.seed(seed + 1 + epoch); np.random.permutation(m)`; otherwise a stream derived
     /// from (seed, epoch). Epochs count over the model's life, so two runs of 5 epochs shuffle
     /// as one run of 10.
-    private func shuffledOrder(_ n: Int, seed: UInt64) -> [Int] {
+    private func shuffle(_ order: inout [Int], seed: UInt64) {
         switch specification.rng {
         case .numpy:
             var random = NumpyRandomState(seed: UInt32(truncatingIfNeeded: seed &+ 1 &+ UInt64(epochsTrained)))
-            return random.permutation(n)
+            random.permutation(order.count, into: &order)
         case .gradwell:
             var random = GradwellRandom.derived(seed: seed, path: [UInt64(epochsTrained)])
-            return random.permutation(n)
+            random.permutation(order.count, into: &order)
         }
     }
 
     /// Clips gradients as asked and returns their global norm before clipping.
     private func clip(_ parameters: [Parameter<T>], _ clip: Clip?) -> Double? {
         guard let clip else { return nil }
-        let norm = parameters.reduce(0.0) { $0 + $1.gradient.squaredNorm() }.squareRoot()
+        // Index loops (see the training loop): no allocation per step.
+        var squares = 0.0
+        for p in 0..<parameters.count { squares += parameters[p].gradient.squaredNorm() }
+        let norm = squares.squareRoot()
         if let maxValue = clip.maxValue {
             let limit = T(maxValue)
-            for parameter in parameters {
+            for p in 0..<parameters.count {
+                let parameter = parameters[p]
                 for i in 0..<parameter.gradient.count {
                     parameter.gradient.storage[i] = min(max(parameter.gradient.storage[i], -limit), limit)
                 }
@@ -197,7 +205,7 @@ extension Model {
         }
         if let maxNorm = clip.maxNorm, norm > maxNorm, norm.isFinite {
             let factor = T(maxNorm / norm)
-            for parameter in parameters { Kernels.scale(&parameter.gradient, by: factor) }
+            for p in 0..<parameters.count { Kernels.scale(&parameters[p].gradient, by: factor) }
         }
         return norm
     }

@@ -15,7 +15,7 @@ extension Methods {
         var plan = try trainingPlan(params, session: session, model: model, data: data)
         let checkpointPath = params.has("checkpoint_path") ? try session.path(params, "checkpoint_path") : nil
         if params.has("checkpoint_every") && checkpointPath == nil {
-            throw GradwellError.missing(params.field("checkpoint_path"), expected: "the file checkpoints are written to (checkpoint_every is set)")
+            throw GradwellError.missing(params.field("checkpoint_path"), expected: "a file path for the checkpoints, since checkpoint_every is set")
         }
         if checkpointPath != nil {
             plan.checkpointEvery = try params.int("checkpoint_every", default: max(plan.epochs, 1), min: 1)

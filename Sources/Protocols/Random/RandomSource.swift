@@ -28,6 +28,13 @@ extension RandomSource {
     }
 
     /// A random permutation of `0..<count`, as NumPy's legacy `permutation(count)`.
+    /// The same permutation as `permutation(count)`, written into `indices` (reusing its storage).
+    @inlinable
+    public mutating func permutation(_ count: Int, into indices: inout [Int]) {
+        if indices.count != count { indices = Array(0..<count) } else { for i in 0..<count { indices[i] = i } }
+        shuffle(&indices)
+    }
+
     @inlinable
     public mutating func permutation(_ count: Int) -> [Int] {
         var indices = Array(0..<count)
