@@ -20,7 +20,10 @@ let package = Package(
                        providers: [.apt(["libjansson-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "GradwellProtocols", dependencies: ["CBLAS"], path: "Sources/Protocols"),
+        // The element-wise loops of the training step (bias + ReLU, its derivative, Adam, column
+        // sums) in C, so they vectorize; bit-identical to the Swift loops they replace.
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "GradwellProtocols", dependencies: ["CBLAS", "CKernels"], path: "Sources/Protocols"),
         .target(name: "GradwellBuiltins", dependencies: ["GradwellProtocols", "CBLAS"],
                 path: "Sources/Builtins"),
         .target(name: "GradwellHost", dependencies: ["GradwellProtocols", "GradwellBuiltins", "CJansson"],

@@ -84,6 +84,8 @@ public struct Adam: Optimizer {
         let c1 = biasCorrection ? T(1 / (1 - pow(beta1, Double(step)))) : 1
         let c2 = biasCorrection ? T(1 / (1 - pow(beta2, Double(step)))) : 1
         let coupled = !decoupled && weightDecay > 0
+        precondition(gradient.count == parameter.count && state[0].count == parameter.count && state[1].count == parameter.count,
+                     "adam: parameter, gradient and state shapes differ")
         // The two slots are moved out while they are written (two inout accesses to one array overlap).
         var first = Tensor<T>(), second = Tensor<T>()
         swap(&first, &state[0])
@@ -96,18 +98,12 @@ public struct Adam: Optimizer {
             gradient.storage.withUnsafeBufferPointer { g in
                 first.storage.withUnsafeMutableBufferPointer { m in
                     second.storage.withUnsafeMutableBufferPointer { v in
-                        if !decoupled && !coupled && !inside {
-                            // The common case without branches in the loop, so it vectorizes; the
-                            // same operations in the same order as the general loop below.
-                            let o1 = 1 - b1, o2 = 1 - b2
-                            for i in p.indices {
-                                let gi = g[i]
-                                let mi = b1 * m[i] + o1 * gi
-                                let vi = b2 * v[i] + o2 * gi * gi
-                                m[i] = mi
-                                v[i] = vi
-                                p[i] -= lr * (mi * c1) / ((vi * c2).squareRoot() + eps)
-                            }
+                        if !decoupled && !coupled && !inside, let pp = p.baseAddress, let pg = g.baseAddress,
+                           let pm = m.baseAddress, let pv = v.baseAddress {
+                            // The common case, in vectorized C: the same operations in the same
+                            // order as the general loop below, so the same bits.
+                            T.adam(parameter: pp, gradient: pg, first: pm, second: pv, count: p.count,
+                                   beta1: b1, beta2: b2, learningRate: lr, correction1: c1, correction2: c2, epsilon: eps)
                             return
                         }
                         for i in p.indices {

@@ -44,7 +44,7 @@ public enum Activation: Sendable, Equatable {
             case .linear:
                 break
             case .relu:
-                // A select, not a branch, so the loop vectorizes; NaN stays NaN, so divergence is seen.
+                // NaN stays NaN (v < 0 is false), so divergence is seen.
                 for i in p.indices { let v = p[i]; p[i] = v < 0 ? 0 : v }
             case .leakyRelu(let slope):
                 let s = T(slope)
@@ -77,16 +77,11 @@ public enum Activation: Sendable, Equatable {
         case .relu, .leakyRelu:
             let leaky: Bool, s: T
             if case .leakyRelu(let slope) = self { leaky = true; s = T(slope) } else { leaky = false; s = 0 }
+            precondition(bias.count == width, "bias of \(bias.count) for \(width) columns")
             bias.storage.withUnsafeBufferPointer { b in
                 x.storage.withUnsafeMutableBufferPointer { p in
-                    var base = 0
-                    for _ in 0..<rows {
-                        if leaky {
-                            for j in 0..<width { let v = p[base + j] + b[j]; p[base + j] = v < 0 ? v * s : v }
-                        } else {
-                            for j in 0..<width { let v = p[base + j] + b[j]; p[base + j] = v < 0 ? 0 : v }
-                        }
-                        base += width
+                    if let pb = b.baseAddress, let px = p.baseAddress {
+                        T.biasRelu(px, bias: pb, rows: rows, columns: width, slope: s, leaky: leaky)
                     }
                 }
             }
@@ -99,6 +94,7 @@ public enum Activation: Sendable, Equatable {
     /// Turns dL/da into dL/dz in place, given the activation's output `a`.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func backward<T: Scalar>(output a: Tensor<T>, gradient g: inout Tensor<T>) {
+        precondition(a.count == g.count, "activation backward: output and gradient shapes differ")
         let width = a.columns
         a.storage.withUnsafeBufferPointer { pa in
             g.storage.withUnsafeMutableBufferPointer { pg in
@@ -106,10 +102,13 @@ public enum Activation: Sendable, Equatable {
                 case .linear:
                     break
                 case .relu:
-                    for i in pg.indices { pg[i] = pa[i] > 0 ? pg[i] : 0 }
+                    if let a = pa.baseAddress, let g = pg.baseAddress {
+                        T.reluBackward(output: a, gradient: g, count: pg.count, slope: 0, leaky: false)
+                    }
                 case .leakyRelu(let slope):
-                    let s = T(slope)
-                    for i in pg.indices { pg[i] = pa[i] > 0 ? pg[i] : pg[i] * s }
+                    if let a = pa.baseAddress, let g = pg.baseAddress {
+                        T.reluBackward(output: a, gradient: g, count: pg.count, slope: T(slope), leaky: true)
+                    }
                 case .sigmoid:
                     for i in pg.indices { pg[i] *= pa[i] * (1 - pa[i]) }
                 case .tanh:

@@ -48,15 +48,11 @@ public enum Kernels {
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func columnSums<T: Scalar>(_ x: Tensor<T>, into sums: inout Tensor<T>) {
         sums.resize(rows: 1, columns: x.columns)
-        sums.fill(0)
-        let width = x.columns
+        let rows = x.rows, width = x.columns
         x.storage.withUnsafeBufferPointer { input in
             sums.storage.withUnsafeMutableBufferPointer { out in
-                var base = 0
-                for _ in 0..<x.rows {
-                    for j in 0..<width { out[j] += input[base + j] }
-                    base += width
-                }
+                guard let pi = input.baseAddress, let po = out.baseAddress else { return }
+                T.columnSums(pi, into: po, rows: rows, columns: width)
             }
         }
     }

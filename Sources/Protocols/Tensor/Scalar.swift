@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +21,18 @@ where RawSignificand: FixedWidthInteger {
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// x[r][c] = v < 0 ? (leaky ? v·slope : 0) : v with v = x[r][c] + bias[c] (vectorized C).
+    static func biasRelu(_ x: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, rows: Int, columns: Int,
+                         slope: Self, leaky: Bool)
+    /// g[i] = a[i] > 0 ? g[i] : (leaky ? g[i]·slope : 0) (vectorized C).
+    static func reluBackward(output a: UnsafePointer<Self>, gradient g: UnsafeMutablePointer<Self>, count: Int,
+                             slope: Self, leaky: Bool)
+    /// Adam's update with ε outside the root and no weight decay (vectorized C).
+    static func adam(parameter: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>,
+                     first: UnsafeMutablePointer<Self>, second: UnsafeMutablePointer<Self>, count: Int,
+                     beta1: Self, beta2: Self, learningRate: Self, correction1: Self, correction2: Self, epsilon: Self)
+    /// Column sums of a row-major matrix, accumulated row by row (vectorized C).
+    static func columnSums(_ x: UnsafePointer<Self>, into sums: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
 }
 
 /// The element types a tensor can hold, named as on the wire.
@@ -31,6 +44,24 @@ public enum DType: String, Sendable, Codable, CaseIterable {
 private func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 extension Float: Scalar {
+    @inline(__always) public static func biasRelu(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int,
+                                                  columns: Int, slope: Float, leaky: Bool) {
+        gw_bias_relu_f32(x, bias, rows, columns, slope, leaky ? 1 : 0)
+    }
+    @inline(__always) public static func reluBackward(output a: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
+                                                      count: Int, slope: Float, leaky: Bool) {
+        gw_relu_backward_f32(a, g, count, slope, leaky ? 1 : 0)
+    }
+    @inline(__always) public static func adam(parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+                                              first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, count: Int,
+                                              beta1: Float, beta2: Float, learningRate: Float, correction1: Float, correction2: Float,
+                                              epsilon: Float) {
+        gw_adam_f32(parameter, gradient, first, second, count, beta1, beta2, learningRate, correction1, correction2, epsilon)
+    }
+    @inline(__always) public static func columnSums(_ x: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>,
+                                                    rows: Int, columns: Int) {
+        gw_column_sums_f32(x, sums, rows, columns)
+    }
     public static var dtype: DType { .float32 }
     @inline(__always) public static func exp(_ x: Float) -> Float { expf(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
@@ -46,6 +77,24 @@ extension Float: Scalar {
 }
 
 extension Double: Scalar {
+    @inline(__always) public static func biasRelu(_ x: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, rows: Int,
+                                                  columns: Int, slope: Double, leaky: Bool) {
+        gw_bias_relu_f64(x, bias, rows, columns, slope, leaky ? 1 : 0)
+    }
+    @inline(__always) public static func reluBackward(output a: UnsafePointer<Double>, gradient g: UnsafeMutablePointer<Double>,
+                                                      count: Int, slope: Double, leaky: Bool) {
+        gw_relu_backward_f64(a, g, count, slope, leaky ? 1 : 0)
+    }
+    @inline(__always) public static func adam(parameter: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>,
+                                              first: UnsafeMutablePointer<Double>, second: UnsafeMutablePointer<Double>, count: Int,
+                                              beta1: Double, beta2: Double, learningRate: Double, correction1: Double, correction2: Double,
+                                              epsilon: Double) {
+        gw_adam_f64(parameter, gradient, first, second, count, beta1, beta2, learningRate, correction1, correction2, epsilon)
+    }
+    @inline(__always) public static func columnSums(_ x: UnsafePointer<Double>, into sums: UnsafeMutablePointer<Double>,
+                                                    rows: Int, columns: Int) {
+        gw_column_sums_f64(x, sums, rows, columns)
+    }
     public static var dtype: DType { .float64 }
     @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
     @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }

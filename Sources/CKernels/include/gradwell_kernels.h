@@ -1,0 +1,28 @@
+// Element-wise kernels of the training step that must run at vector speed: bias + ReLU, the ReLU
+// derivative, and the Adam update. Matrix products go through BLAS; these are the loops between
+// them. Each computes exactly what the plain Swift loop it replaces computes (same operations in
+// the same order, IEEE arithmetic, no contraction into FMA), so results are bit-identical.
+#ifndef GRADWELL_KERNELS_H
+#define GRADWELL_KERNELS_H
+#include <stddef.h>
+
+// x[r][c] = v < 0 ? (leaky ? v * slope : 0) : v, where v = x[r][c] + bias[c]. NaN stays NaN.
+void gw_bias_relu_f32(float *x, const float *bias, ptrdiff_t rows, ptrdiff_t columns, float slope, int leaky);
+void gw_bias_relu_f64(double *x, const double *bias, ptrdiff_t rows, ptrdiff_t columns, double slope, int leaky);
+
+// g[i] = a[i] > 0 ? g[i] : (leaky ? g[i] * slope : 0), given the activation's output a.
+void gw_relu_backward_f32(const float *a, float *g, ptrdiff_t count, float slope, int leaky);
+void gw_relu_backward_f64(const double *a, double *g, ptrdiff_t count, double slope, int leaky);
+
+// Adam with bias correction factors c1 = 1/(1-β1^t), c2 = 1/(1-β2^t) and ε outside the root:
+//   m = β1 m + (1-β1) g;  v = β2 v + (1-β2) g g;  p -= lr (m c1) / (sqrt(v c2) + ε)
+void gw_adam_f32(float *p, const float *g, float *m, float *v, ptrdiff_t count,
+                 float b1, float b2, float lr, float c1, float c2, float eps);
+void gw_adam_f64(double *p, const double *g, double *m, double *v, ptrdiff_t count,
+                 double b1, double b2, double lr, double c1, double c2, double eps);
+
+// The column sums of a (rows × columns) row-major matrix, accumulated row by row in order.
+void gw_column_sums_f32(const float *x, float *sums, ptrdiff_t rows, ptrdiff_t columns);
+void gw_column_sums_f64(const double *x, double *sums, ptrdiff_t rows, ptrdiff_t columns);
+
+#endif

@@ -1,0 +1,77 @@
+#include "gradwell_kernels.h"
+
+// Never fuse a * b + c into one rounding: the Swift loops these replace do not.
+#pragma STDC FP_CONTRACT OFF
+
+// IEEE square root without errno handling (which would keep the loop scalar); the same
+// correctly rounded result as Swift's squareRoot().
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_elementwise_sqrt)
+#define GW_SQRTF(x) __builtin_elementwise_sqrt(x)
+#define GW_SQRT(x) __builtin_elementwise_sqrt(x)
+#endif
+#endif
+#ifndef GW_SQRTF
+#include <math.h>
+#define GW_SQRTF(x) sqrtf(x)
+#define GW_SQRT(x) sqrt(x)
+#endif
+
+#define BIAS_RELU(NAME, T)                                                                        \
+    void NAME(T *restrict x, const T *restrict bias, ptrdiff_t rows, ptrdiff_t columns, T slope,  \
+              int leaky) {                                                                        \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                                    \
+            T *restrict row = x + r * columns;                                                    \
+            if (leaky) {                                                                          \
+                for (ptrdiff_t c = 0; c < columns; c++) {                                         \
+                    T v = row[c] + bias[c];                                                       \
+                    row[c] = v < 0 ? v * slope : v;                                               \
+                }                                                                                 \
+            } else {                                                                              \
+                for (ptrdiff_t c = 0; c < columns; c++) {                                         \
+                    T v = row[c] + bias[c];                                                       \
+                    row[c] = v < 0 ? (T)0 : v;                                                    \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+    }
+BIAS_RELU(gw_bias_relu_f32, float)
+BIAS_RELU(gw_bias_relu_f64, double)
+
+#define RELU_BACKWARD(NAME, T)                                                                    \
+    void NAME(const T *restrict a, T *restrict g, ptrdiff_t count, T slope, int leaky) {          \
+        if (leaky) {                                                                              \
+            for (ptrdiff_t i = 0; i < count; i++) g[i] = a[i] > 0 ? g[i] : g[i] * slope;          \
+        } else {                                                                                  \
+            for (ptrdiff_t i = 0; i < count; i++) g[i] = a[i] > 0 ? g[i] : (T)0;                  \
+        }                                                                                         \
+    }
+RELU_BACKWARD(gw_relu_backward_f32, float)
+RELU_BACKWARD(gw_relu_backward_f64, double)
+
+#define ADAM(NAME, T, SQRT)                                                                       \
+    void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, ptrdiff_t count,  \
+              T b1, T b2, T lr, T c1, T c2, T eps) {                                              \
+        const T o1 = 1 - b1, o2 = 1 - b2;                                                         \
+        for (ptrdiff_t i = 0; i < count; i++) {                                                   \
+            T gi = g[i];                                                                          \
+            T mi = b1 * m[i] + o1 * gi;                                                           \
+            T vi = b2 * v[i] + o2 * gi * gi;                                                      \
+            m[i] = mi;                                                                            \
+            v[i] = vi;                                                                            \
+            p[i] = p[i] - lr * (mi * c1) / (SQRT(vi * c2) + eps);                                 \
+        }                                                                                         \
+    }
+ADAM(gw_adam_f32, float, GW_SQRTF)
+ADAM(gw_adam_f64, double, GW_SQRT)
+
+#define COLUMN_SUMS(NAME, T)                                                                      \
+    void NAME(const T *restrict x, T *restrict sums, ptrdiff_t rows, ptrdiff_t columns) {         \
+        for (ptrdiff_t c = 0; c < columns; c++) sums[c] = 0;                                      \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                                    \
+            const T *restrict row = x + r * columns;                                              \
+            for (ptrdiff_t c = 0; c < columns; c++) sums[c] += row[c];                            \
+        }                                                                                         \
+    }
+COLUMN_SUMS(gw_column_sums_f32, float)
+COLUMN_SUMS(gw_column_sums_f64, double)
