@@ -1,4 +1,6 @@
 #include "gradwell_kernels.h"
+#include <stdint.h>
+#include <string.h>
 
 // Never fuse a * b + c into one rounding: the Swift loops these replace do not.
 #pragma STDC FP_CONTRACT OFF
@@ -38,16 +40,30 @@
 BIAS_RELU(gw_bias_relu_f32, float)
 BIAS_RELU(gw_bias_relu_f64, double)
 
-#define RELU_BACKWARD(NAME, T)                                                                    \
+// The select is written as a bit mask so the compiler vectorizes it (a conditional store would
+// stay scalar): all ones where a > 0, zeros elsewhere; masking gives exactly g or +0.
+#define RELU_BACKWARD(NAME, T, U)                                                                 \
     void NAME(const T *restrict a, T *restrict g, ptrdiff_t count, T slope, int leaky) {          \
         if (leaky) {                                                                              \
-            for (ptrdiff_t i = 0; i < count; i++) g[i] = a[i] > 0 ? g[i] : g[i] * slope;          \
+            for (ptrdiff_t i = 0; i < count; i++) {                                               \
+                T kept = g[i], scaled = g[i] * slope;                                             \
+                U mask = (U)0 - (U)(a[i] > 0), k, s;                                              \
+                memcpy(&k, &kept, sizeof k);                                                      \
+                memcpy(&s, &scaled, sizeof s);                                                    \
+                U bits = (k & mask) | (s & ~mask);                                                \
+                memcpy(&g[i], &bits, sizeof bits);                                                \
+            }                                                                                     \
         } else {                                                                                  \
-            for (ptrdiff_t i = 0; i < count; i++) g[i] = a[i] > 0 ? g[i] : (T)0;                  \
+            for (ptrdiff_t i = 0; i < count; i++) {                                               \
+                U mask = (U)0 - (U)(a[i] > 0), k;                                                 \
+                memcpy(&k, &g[i], sizeof k);                                                      \
+                k &= mask;                                                                        \
+                memcpy(&g[i], &k, sizeof k);                                                      \
+            }                                                                                     \
         }                                                                                         \
     }
-RELU_BACKWARD(gw_relu_backward_f32, float)
-RELU_BACKWARD(gw_relu_backward_f64, double)
+RELU_BACKWARD(gw_relu_backward_f32, float, uint32_t)
+RELU_BACKWARD(gw_relu_backward_f64, double, uint64_t)
 
 #define ADAM(NAME, T, SQRT)                                                                       \
     void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, ptrdiff_t count,  \

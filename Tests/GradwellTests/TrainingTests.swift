@@ -221,6 +221,32 @@ import Glibc
         #expect(first == (try transcript()))
     }
 
+    /// With --threads 2, products of a full digits batch are split across the worker threads
+    /// and Adam's update is split by ranges: still the same bits, run after run.
+    @Test func twoThreadsGiveTheSameBitsRunAfterRun() throws {
+        func transcript() throws -> [String] {
+            let host = try HostProcess(arguments: ["--threads", "2"])
+            host.result("dataset/load", ["name": "digits", "path": repositoryRoot.appendingPathComponent("examples/data/digits.csv").path,
+                                         "label": "label"])
+            host.result("model/create", ["name": "m", "input": 64, "layers": [dense(256), dense(128), dense(10, "softmax")],
+                                         "loss": "softmax_cross_entropy", "seed": 3])
+            host.send(["jsonrpc": "2.0", "id": 1, "method": "train",
+                       "params": ["model": "m", "data": "digits", "epochs": 4, "optimizer": ["type": "adam", "lr": 0.01]]])
+            host.send(["jsonrpc": "2.0", "id": 2, "method": "train",
+                       "params": ["model": "m", "data": "digits", "epochs": 2, "batch_size": 128, "optimizer": ["type": "adam", "lr": 0.01]]])
+            var lines: [String] = []
+            while let line = host.readLine(timeout: 60) {
+                lines.append(line.replacingOccurrences(of: #""wall_ms":[0-9.e+-]+"#, with: "", options: .regularExpression))
+                if line.contains("\"id\":2") { break }
+            }
+            return lines
+        }
+        let first = try transcript()
+        #expect(first.count >= 8)
+        #expect(first.last?.contains("\"result\"") == true)
+        #expect(first == (try transcript()))
+    }
+
     @Test func gradwellStreamsDoNotShiftWhenALayerIsAdded() throws {
         let host = try HostProcess()
         host.result("model/create", ["name": "a", "input": 2, "layers": [dense(3), dense(1, "sigmoid")], "seed": 11])

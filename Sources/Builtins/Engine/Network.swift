@@ -22,7 +22,7 @@ public final class Network<T: Scalar> {
     /// The activation applied to outputs for predictions when the loss works from logits.
     public let predictionActivation: Activation?
     public let inputUnits: Int
-    public var outputUnits: Int { layers.last?.outputUnits ?? inputUnits }
+    public var outputUnits: Int { layers.isEmpty ? inputUnits : layers[layers.count - 1].outputUnits }
 
     /// Builds the network, letting the loss take over the final activation when it fuses one.
     /// Throws when the last layer ends in an activation the loss cannot work from.

@@ -84,7 +84,8 @@ extension Methods {
                 throw mismatch("labels 0 or 1", "a label \(bad)")
             }
         case .softmax?:
-            if let bad = data.targets.first(where: { !($0 >= 0 && $0 < Double(model.outputUnits) && $0.rounded() == $0) }) {
+            let classes = Double(model.outputUnits)
+            if let bad = data.targets.first(where: { !($0 >= 0 && $0 < classes && $0.rounded() == $0) }) {
                 throw mismatch("class indices 0..<\(model.outputUnits)", "a label \(bad)")
             }
         default:

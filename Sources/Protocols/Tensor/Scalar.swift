@@ -56,6 +56,16 @@ extension Float: Scalar {
                                               first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, count: Int,
                                               beta1: Float, beta2: Float, learningRate: Float, correction1: Float, correction2: Float,
                                               epsilon: Float) {
+        // Element-wise, so split across threads for large tensors with no effect on the numbers.
+        if BLASThreads.shouldSplit(elements: count) {
+            var job = BLASThreads.AdamJob(p: UnsafeMutableRawPointer(parameter), g: UnsafeRawPointer(gradient),
+                                          m: UnsafeMutableRawPointer(first), v: UnsafeMutableRawPointer(second), count: count,
+                                          beta1: Double(beta1), beta2: Double(beta2), learningRate: Double(learningRate),
+                                          correction1: Double(correction1), correction2: Double(correction2),
+                                          epsilon: Double(epsilon), double: false)
+            BLASThreads.run(BLASThreads.adamPart, &job)
+            return
+        }
         gw_adam_f32(parameter, gradient, first, second, count, beta1, beta2, learningRate, correction1, correction2, epsilon)
     }
     @inline(__always) public static func columnSums(_ x: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>,
@@ -70,7 +80,14 @@ extension Float: Scalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        BLASThreads.prepare(multiplyAdds: m * n * k)
+        if BLASThreads.shouldSplit(m: m, n: n, k: k) {
+            var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                          lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
+                                          a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
+                                          double: false)
+            BLASThreads.run(BLASThreads.gemmPart, &job)
+            return
+        }
         cblas_sgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -89,6 +106,16 @@ extension Double: Scalar {
                                               first: UnsafeMutablePointer<Double>, second: UnsafeMutablePointer<Double>, count: Int,
                                               beta1: Double, beta2: Double, learningRate: Double, correction1: Double, correction2: Double,
                                               epsilon: Double) {
+        // Element-wise, so split across threads for large tensors with no effect on the numbers.
+        if BLASThreads.shouldSplit(elements: count) {
+            var job = BLASThreads.AdamJob(p: UnsafeMutableRawPointer(parameter), g: UnsafeRawPointer(gradient),
+                                          m: UnsafeMutableRawPointer(first), v: UnsafeMutableRawPointer(second), count: count,
+                                          beta1: Double(beta1), beta2: Double(beta2), learningRate: Double(learningRate),
+                                          correction1: Double(correction1), correction2: Double(correction2),
+                                          epsilon: Double(epsilon), double: true)
+            BLASThreads.run(BLASThreads.adamPart, &job)
+            return
+        }
         gw_adam_f64(parameter, gradient, first, second, count, beta1, beta2, learningRate, correction1, correction2, epsilon)
     }
     @inline(__always) public static func columnSums(_ x: UnsafePointer<Double>, into sums: UnsafeMutablePointer<Double>,
@@ -103,45 +130,122 @@ extension Double: Scalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                             a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
                             beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        BLASThreads.prepare(multiplyAdds: m * n * k)
+        if BLASThreads.shouldSplit(m: m, n: n, k: k) {
+            var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                          lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
+                                          a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
+                                          double: true)
+            BLASThreads.run(BLASThreads.gemmPart, &job)
+            return
+        }
         cblas_dgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
 
-/// OpenBLAS's thread count, set once by the host (`--threads`) so results are reproducible.
+/// The host's thread count (`--threads`), and how matrix products use it.
 ///
-/// The count is matched to the work: a product of fewer than `splitThreshold` multiply-adds runs
-/// on one thread (waking a second one costs more than it saves at a batch of 128), larger ones
-/// on all of them. OpenBLAS splits a product by output blocks, never along the sum, so the
-/// numbers do not depend on the choice; and the choice depends only on shapes, so a run is
+/// OpenBLAS itself always runs single-threaded. A product of at least `splitThreshold`
+/// multiply-adds is cut into `--threads` blocks of C (by rows, or by columns when C is wider than
+/// tall), each computed by its own single-threaded OpenBLAS call on its own thread (the
+/// `WorkerPool`); smaller products run on the calling thread. Waking OpenBLAS's own pool for
+/// every product of a 128-row batch cost more than it saved (its threads spin and yield between
+/// calls); handing a block to a waiting worker takes microseconds and allocates nothing. Every element of C is still one dot product summed in
+/// OpenBLAS's order, and the blocks depend only on the shapes and the thread count, so a run is
 /// reproducible for a fixed `--threads`.
 public enum BLASThreads {
     nonisolated(unsafe) private static var configured = 1
-    nonisolated(unsafe) private static var active = 1
-    /// Multiply-adds from which a product uses every thread (GRADWELL_BLAS_SPLIT overrides it).
+    /// Multiply-adds from which a product is split across threads (GRADWELL_BLAS_SPLIT overrides it).
     nonisolated(unsafe) public static var splitThreshold: Int = {
         if let text = getenv("GRADWELL_BLAS_SPLIT"), let value = Int(String(cString: text)), value > 0 { return value }
-        return 8_000_000
+        return 2_000_000
     }()
+
+    /// The threads beside the caller's, when `--threads` is more than 1.
+    nonisolated(unsafe) private static var pool: WorkerPool?
 
     public static func set(_ count: Int) {
         configured = max(1, count)
-        active = configured
-        openblas_set_num_threads(Int32(configured))
+        openblas_set_num_threads(1)
+        pool = configured > 1 ? WorkerPool(threads: configured) : nil
     }
 
     /// The thread count the host was given (`--threads`).
     public static var current: Int { configured }
 
-    /// Sets OpenBLAS's threads for a product of `multiplyAdds`.
+    /// Whether a product of this shape is split across the worker threads.
     @inline(__always)
-    static func prepare(multiplyAdds: Int) {
-        guard configured > 1 else { return }
-        let wanted = multiplyAdds >= splitThreshold ? configured : 1
-        if wanted != active {
-            active = wanted
-            openblas_set_num_threads(Int32(wanted))
+    static func shouldSplit(m: Int, n: Int, k: Int) -> Bool {
+        guard let pool else { return false }
+        return m * n * k >= splitThreshold && max(m, n) >= 2 * pool.parts
+    }
+
+    /// Elements from which an element-wise kernel is split across threads.
+    static let elementSplit = 1 << 16
+
+    @inline(__always)
+    static func shouldSplit(elements: Int) -> Bool { pool != nil && elements >= elementSplit }
+
+    /// Runs `task` on every thread with `job` (on the caller's stack) as its arguments.
+    static func run<Job>(_ task: WorkerPool.Task, _ job: inout Job) {
+        withUnsafePointer(to: &job) { pool!.run(task, UnsafeRawPointer($0)) }
+    }
+
+    /// One matrix product's arguments (scalars widened to Double; Float converts back exactly).
+    struct GemmJob {
+        var transposeA: Bool, transposeB: Bool
+        var m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int
+        var alpha: Double, beta: Double
+        var a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutableRawPointer
+        var double: Bool
+    }
+
+    /// Part `part` of a product: a block of C's rows (or columns, when C is wider than tall),
+    /// with the same rows of op(A) (or columns of op(B)).
+    static let gemmPart: WorkerPool.Task = { context, part, parts in
+        let job = context!.load(as: GemmJob.self)
+        let byRows = job.m >= job.n
+        let length = byRows ? job.m : job.n
+        let start = length * part / parts, end = length * (part + 1) / parts
+        let rowStart = byRows ? start : 0, rows = byRows ? end - start : job.m
+        let columnStart = byRows ? 0 : start, columns = byRows ? job.n : end - start
+        let size = job.double ? 8 : 4
+        let a = job.a + size * rowStart * (job.transposeA ? 1 : job.lda)
+        let b = job.b + size * columnStart * (job.transposeB ? job.ldb : 1)
+        let c = job.c + size * (rowStart * job.ldc + columnStart)
+        let ta = job.transposeA ? CblasTrans : CblasNoTrans, tb = job.transposeB ? CblasTrans : CblasNoTrans
+        if job.double {
+            cblas_dgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(columns), Int32(job.k), job.alpha,
+                        a.assumingMemoryBound(to: Double.self), Int32(job.lda), b.assumingMemoryBound(to: Double.self),
+                        Int32(job.ldb), job.beta, c.assumingMemoryBound(to: Double.self), Int32(job.ldc))
+        } else {
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(columns), Int32(job.k), Float(job.alpha),
+                        a.assumingMemoryBound(to: Float.self), Int32(job.lda), b.assumingMemoryBound(to: Float.self),
+                        Int32(job.ldb), Float(job.beta), c.assumingMemoryBound(to: Float.self), Int32(job.ldc))
+        }
+    }
+
+    /// One Adam update's arguments.
+    struct AdamJob {
+        var p: UnsafeMutableRawPointer, g: UnsafeRawPointer, m: UnsafeMutableRawPointer, v: UnsafeMutableRawPointer
+        var count: Int
+        var beta1: Double, beta2: Double, learningRate: Double, correction1: Double, correction2: Double, epsilon: Double
+        var double: Bool
+    }
+
+    /// Part `part` of an Adam update: a contiguous range of the elements.
+    static let adamPart: WorkerPool.Task = { context, part, parts in
+        let job = context!.load(as: AdamJob.self)
+        let start = job.count * part / parts, length = job.count * (part + 1) / parts - start
+        if job.double {
+            gw_adam_f64(job.p.assumingMemoryBound(to: Double.self) + start, job.g.assumingMemoryBound(to: Double.self) + start,
+                        job.m.assumingMemoryBound(to: Double.self) + start, job.v.assumingMemoryBound(to: Double.self) + start,
+                        length, job.beta1, job.beta2, job.learningRate, job.correction1, job.correction2, job.epsilon)
+        } else {
+            gw_adam_f32(job.p.assumingMemoryBound(to: Float.self) + start, job.g.assumingMemoryBound(to: Float.self) + start,
+                        job.m.assumingMemoryBound(to: Float.self) + start, job.v.assumingMemoryBound(to: Float.self) + start,
+                        length, Float(job.beta1), Float(job.beta2), Float(job.learningRate), Float(job.correction1),
+                        Float(job.correction2), Float(job.epsilon))
         }
     }
 }
