@@ -25,7 +25,7 @@ public enum GradwellHost {
           --max-line-bytes N   longest request line accepted (default 67108864)
           --max-elements N     most elements in any one tensor (default 268435456)
           --max-epochs N       most epochs one train may ask for (default 1000000000)
-          --threads N          BLAS threads (default 1; results are bit-identical for a fixed count)
+          --threads N          compute threads (default 1; results are bit-identical for a fixed count)
           --data-root DIR      every path a request names must resolve inside DIR (relative ones are
                                taken from DIR); others are refused with -32602
           --record FILE        append every request, response and notification to FILE (a run log)
