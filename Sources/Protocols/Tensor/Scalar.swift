@@ -150,9 +150,9 @@ extension Double: Scalar {
 /// tall), each computed by its own single-threaded OpenBLAS call on its own thread (the
 /// `WorkerPool`); smaller products run on the calling thread. Waking OpenBLAS's own pool for
 /// every product of a 128-row batch cost more than it saved (its threads spin and yield between
-/// calls); handing a block to a waiting worker takes microseconds and allocates nothing. Every element of C is still one dot product summed in
-/// OpenBLAS's order, and the blocks depend only on the shapes and the thread count, so a run is
-/// reproducible for a fixed `--threads`.
+/// calls); handing a block to a waiting worker takes microseconds and allocates nothing. The
+/// blocks depend only on the shapes and the thread count, so a run is bit-reproducible for a
+/// fixed `--threads` (not across counts: OpenBLAS picks its kernels by the block's size).
 public enum BLASThreads {
     nonisolated(unsafe) private static var configured = 1
     /// Multiply-adds from which a product is split across threads (GRADWELL_BLAS_SPLIT overrides it).
