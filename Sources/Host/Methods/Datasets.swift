@@ -199,7 +199,8 @@ extension Methods {
         try params.allowOnly(["name", "path", "format", "label", "labels", "scale"])
         let name = try params.name("name")
         let path = try session.path(params, "path")
-        let format = try params.string("format", default: Self.guessFormat(path), choices: ["csv", "npy", "idx"])
+        // The format is guessed from the name as given (a link may point at a file named otherwise).
+        let format = try params.string("format", default: Self.guessFormat(try params.string("path")), choices: ["csv", "npy", "idx"])
         let limit = session.limits.maxElements
         func read(_ file: String) throws -> [UInt8] {
             let bytes = try Files.read(file)
