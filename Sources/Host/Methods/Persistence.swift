@@ -17,7 +17,7 @@ extension Methods {
         let model = try session.model(params)
         let path = try session.path(params, "path")
         let snapshot = model.snapshot()
-        if let bad = snapshot.parameters.first(where: { !$0.values.allSatisfy(\.isFinite) }) {
+        if let bad = nonFiniteParameter(snapshot) {
             throw GradwellError(.invalidParams,
                 "\(params.field("model")): '\(name)' has non-finite values in \(bad.name) (it diverged); not saved, so no good file is replaced by a broken one",
                 data: [ConfigEntry(key: "path", value: .string(params.field("model"))),
@@ -57,6 +57,12 @@ extension Methods {
         }
         session.models[name] = model
         return describe(name: name, model: model)
+    }
+
+    /// The first parameter tensor holding NaN or infinity (a diverged model), which no save or
+    /// checkpoint writes over a good file.
+    static func nonFiniteParameter(_ snapshot: ModelSnapshot) -> ModelSnapshot.TensorValues? {
+        snapshot.parameters.first { !$0.values.allSatisfy(\.isFinite) }
     }
 
     // MARK: - The file format

@@ -26,11 +26,9 @@ extension Methods {
             shouldStop: context.isCancelled,
             checkpoint: { if let checkpointPath { try writeCheckpoint(model, to: checkpointPath) } })
         let result = model.train(plan, data: data, observer: observer)
-        var checkpoint: [ConfigEntry] = []
-        if let checkpointPath {
-            checkpoint = [ConfigEntry(key: "checkpoint", value: .object([
-                "path": .string(checkpointPath), "written": .int(result.checkpoints),
-                "epochs_trained": result.lastCheckpointEpoch.map { .int($0) } ?? .null]))]
+        let checkpoint: ConfigValue? = checkpointPath.map { path in
+            .object(["path": .string(path), "written": .int(result.checkpoints),
+                     "epochs_trained": result.lastCheckpointEpoch.map { .int($0) } ?? .null])
         }
         if let error = result.checkpointError {
             let failure = error as? GradwellError ?? GradwellError(.io, "\(error)")
@@ -42,17 +40,18 @@ extension Methods {
             throw GradwellError(.cancelled, "train was cancelled after \(result.epochs) epoch(s), \(result.steps) step(s); the model keeps its last finished step",
                                 data: [ConfigEntry(key: "epochs", value: .int(result.epochs)),
                                        ConfigEntry(key: "steps", value: .int(result.steps)),
-                                       ConfigEntry(key: "cost", value: result.lastCost.map { .number($0) } ?? .null)] + checkpoint)
+                                       ConfigEntry(key: "cost", value: result.lastCost.map { .number($0) } ?? .null)]
+                                    + (checkpoint.map { [ConfigEntry(key: "checkpoint", value: $0)] } ?? []))
         }
-        guard case .object(let entries) = trainingResultValue(result) else { return trainingResultValue(result) }
-        return .object(entries + checkpoint)
+        let value = trainingResultValue(result)
+        return checkpoint.map { value.setting("checkpoint", to: $0) } ?? value
     }
 
     /// A checkpoint is a model file (`model/save`'s format, optimizer state included), written
     /// atomically; a model with non-finite weights is not written over a good checkpoint.
     static func writeCheckpoint(_ model: any TrainableModel, to path: String) throws {
         let snapshot = model.snapshot()
-        guard snapshot.parameters.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else { return }
+        guard nonFiniteParameter(snapshot) == nil else { return }
         try Files.writeAtomically(encodeModel(snapshot), to: path)
     }
 
