@@ -19,8 +19,19 @@
 #define GW_SQRT(x) sqrt(x)
 #endif
 
+// On x86-64, each kernel is also compiled for AVX2 and the loader picks that copy on CPUs that
+// have it (an ifunc): twice the lanes for the same IEEE operations, so the same results.
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define GW_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef GW_CLONES
+#define GW_CLONES
+#endif
+
 #define BIAS_RELU(NAME, T)                                                                        \
-    void NAME(T *restrict x, const T *restrict bias, ptrdiff_t rows, ptrdiff_t columns, T slope,  \
+    GW_CLONES void NAME(T *restrict x, const T *restrict bias, ptrdiff_t rows, ptrdiff_t columns, T slope, \
               int leaky) {                                                                        \
         for (ptrdiff_t r = 0; r < rows; r++) {                                                    \
             T *restrict row = x + r * columns;                                                    \
@@ -43,7 +54,7 @@ BIAS_RELU(gw_bias_relu_f64, double)
 // The select is written as a bit mask so the compiler vectorizes it (a conditional store would
 // stay scalar): all ones where a > 0, zeros elsewhere; masking gives exactly g or +0.
 #define RELU_BACKWARD(NAME, T, U)                                                                 \
-    void NAME(const T *restrict a, T *restrict g, ptrdiff_t count, T slope, int leaky) {          \
+    GW_CLONES void NAME(const T *restrict a, T *restrict g, ptrdiff_t count, T slope, int leaky) { \
         if (leaky) {                                                                              \
             for (ptrdiff_t i = 0; i < count; i++) {                                               \
                 T kept = g[i], scaled = g[i] * slope;                                             \
@@ -66,7 +77,7 @@ RELU_BACKWARD(gw_relu_backward_f32, float, uint32_t)
 RELU_BACKWARD(gw_relu_backward_f64, double, uint64_t)
 
 #define ADAM(NAME, T, SQRT)                                                                       \
-    void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, ptrdiff_t count,  \
+    GW_CLONES void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, ptrdiff_t count, \
               T b1, T b2, T lr, T c1, T c2, T eps) {                                              \
         const T o1 = 1 - b1, o2 = 1 - b2;                                                         \
         for (ptrdiff_t i = 0; i < count; i++) {                                                   \
@@ -82,7 +93,7 @@ ADAM(gw_adam_f32, float, GW_SQRTF)
 ADAM(gw_adam_f64, double, GW_SQRT)
 
 #define COLUMN_SUMS(NAME, T)                                                                      \
-    void NAME(const T *restrict x, T *restrict sums, ptrdiff_t rows, ptrdiff_t columns) {         \
+    GW_CLONES void NAME(const T *restrict x, T *restrict sums, ptrdiff_t rows, ptrdiff_t columns) { \
         for (ptrdiff_t c = 0; c < columns; c++) sums[c] = 0;                                      \
         for (ptrdiff_t r = 0; r < rows; r++) {                                                    \
             const T *restrict row = x + r * columns;                                              \

@@ -247,6 +247,85 @@ import Glibc
         #expect(first == (try transcript()))
     }
 
+    /// A digits-sized dense network at --threads 2 trains its batches in slices of rows, one per
+    /// thread (the default for this shape; forced here so the test does not depend on the
+    /// threshold): the batch's gradient as on one thread up to summation order. In float64, one
+    /// gradient-descent step gives the same model to 1e-14; 54 Adam steps stay within 1e-9 (Adam divides by
+    /// √v, which magnifies last-bit differences of tiny gradients); the divergence point is the
+    /// same, and the bits are the same run after run.
+    @Test func batchesSlicedAcrossThreadsTrainLikeOneThread() throws {
+        func run(threads: Int, sliced: Bool, epochs: Int = 3, batch: Int = 100, optimizer: String = "adam",
+                 learningRate: Double = 0.01) throws
+            -> (metrics: [[String: Any]], result: [String: Any], predictions: [Double]) {
+            var environment = ProcessInfo.processInfo.environment
+            environment["GRADWELL_DATA_PARALLEL"] = sliced ? "1" : "0"
+            let host = try HostProcess(arguments: ["--threads", "\(threads)"], environment: environment)
+            host.result("dataset/load", ["name": "digits", "path": repositoryRoot.appendingPathComponent("examples/data/digits.csv").path,
+                                         "label": "label"])
+            host.result("model/create", ["name": "m", "input": 64, "layers": [dense(128), dense(64, "tanh"), dense(10, "softmax")],
+                                         "loss": "softmax_cross_entropy", "seed": 5, "dtype": "float64"])
+            var metrics: [[String: Any]] = []
+            let response = host.call("train", ["model": "m", "data": "digits", "epochs": epochs, "batch_size": batch,
+                                               "optimizer": ["type": optimizer, "lr": learningRate]], notifications: &metrics)
+            let result = try #require(response["result"] as? [String: Any], "\(response)")
+            let x = [[Double]](repeating: (0..<64).map { Double($0 % 17) }, count: 2)
+            let predicted = host.result("predict", ["model": "m", "x": x])
+            return (metrics.compactMap { $0["params"] as? [String: Any] }, result,
+                    Array(try #require(predicted["probabilities"] as? [[Double]]).joined()))
+        }
+        func close(_ a: [Double], _ b: [Double], _ tolerance: Double) {
+            #expect(a.count == b.count && !a.isEmpty)
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= tolerance * max(1, abs(x)), "one thread \(x), sliced \(y)") }
+        }
+        // One full-batch gradient-descent step: the new weights are the old minus lr times the gradient.
+        let stepOne = try run(threads: 1, sliced: false, epochs: 1, batch: 1797, optimizer: "gd", learningRate: 0.05)
+        let stepSliced = try run(threads: 2, sliced: true, epochs: 1, batch: 1797, optimizer: "gd", learningRate: 0.05)
+        close([stepOne.result["cost"] as? Double ?? .nan] + stepOne.predictions,
+              [stepSliced.result["cost"] as? Double ?? .nan] + stepSliced.predictions, 1e-14)
+        #expect(stepOne.metrics.first?["cost"] as? Double != nil)
+        close(stepOne.metrics.compactMap { $0["cost"] as? Double }, stepSliced.metrics.compactMap { $0["cost"] as? Double }, 1e-14)
+
+        let one = try run(threads: 1, sliced: false)
+        let sliced = try run(threads: 2, sliced: true)
+        #expect(one.result["steps"] as? Int == 54)
+        #expect(sliced.result["steps"] as? Int == 54)
+        close(one.metrics.compactMap { $0["cost"] as? Double } + [one.result["cost"] as? Double ?? .nan] + one.predictions,
+              sliced.metrics.compactMap { $0["cost"] as? Double } + [sliced.result["cost"] as? Double ?? .nan] + sliced.predictions, 1e-9)
+        #expect(one.result["accuracy"] as? Double == sliced.result["accuracy"] as? Double)
+        let again = try run(threads: 2, sliced: true)
+        #expect(again.metrics.map { $0["cost"] as? Double } == sliced.metrics.map { $0["cost"] as? Double })
+        #expect(again.predictions == sliced.predictions)
+        // A divergence is caught at the same step, with the first non-finite layer found in the slices.
+        let blownOne = try run(threads: 1, sliced: false, learningRate: 1e300)
+        let blownSliced = try run(threads: 2, sliced: true, learningRate: 1e300)
+        #expect(blownOne.result["diverged"] as? Bool == true)
+        #expect(blownSliced.result["diverged"] as? Bool == true)
+        let at = blownOne.result["diverged_at"] as? [String: Any], slicedAt = blownSliced.result["diverged_at"] as? [String: Any]
+        #expect(at?["step"] as? Int == slicedAt?["step"] as? Int)
+        #expect(at?["layer"] as? Int == slicedAt?["layer"] as? Int)
+    }
+
+    /// `"evaluate": false` skips the pass over the training set after training: `cost` and
+    /// `accuracy` are null, the epochs' metrics and the model are as with it.
+    @Test func trainWithoutTheFinalEvaluation() throws {
+        let host = try prepared()
+        var metrics: [[String: Any]] = []
+        let response = host.call("train", ["model": "m", "data": "train", "epochs": 5, "batch_size": 50, "evaluate": false,
+                                           "optimizer": ["type": "adam", "lr": 0.01]], notifications: &metrics)
+        let result = try #require(response["result"] as? [String: Any])
+        #expect(result["cost"] is NSNull && result["accuracy"] is NSNull)
+        #expect(result["epochs"] as? Int == 5 && result["steps"] as? Int == 20 && result["diverged"] as? Bool == false)
+        #expect(metrics.count == 5)
+        let other = try prepared()
+        let evaluated = other.result("train", ["model": "m", "data": "train", "epochs": 5, "batch_size": 50,
+                                                "optimizer": ["type": "adam", "lr": 0.01]])
+        #expect(evaluated["cost"] as? Double == host.result("evaluate", ["model": "m", "data": "train"])["cost"] as? Double)
+        let wrong = host.call("train", ["model": "m", "data": "train", "evaluate": "no"])
+        #expect(codeOf(wrong) == -32602)
+        #expect(dataOf(wrong)["path"] as? String == "params.evaluate")
+        #expect(host.stillServes())
+    }
+
     @Test func gradwellStreamsDoNotShiftWhenALayerIsAdded() throws {
         let host = try HostProcess()
         host.result("model/create", ["name": "a", "input": 2, "layers": [dense(3), dense(1, "sigmoid")], "seed": 11])

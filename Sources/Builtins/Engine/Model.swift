@@ -88,6 +88,8 @@ public final class Model<T: Scalar>: TrainableModel {
     var optimizerStep = 0
     var trainingWorkspace: Workspace<T>
     var evaluationWorkspace: Workspace<T>
+    /// Steps split by rows across threads (dense networks, `--threads` > 1), built on first use.
+    lazy var dataParallelStep: DataParallelStep<T>? = DataParallelStep(network: network)
 
     public init(_ specification: ModelSpecification, registry: Registry) throws {
         self.specification = specification

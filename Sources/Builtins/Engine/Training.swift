@@ -22,6 +22,8 @@ extension Model {
                                     stoppedEarly: false, bestEpoch: nil,
                                     batchSizeCapped: (plan.batchSize ?? 0) > n ? n : nil, lastCost: nil,
                                     wallMilliseconds: 0)
+        // Diagnostics read the last batch's activations from the one-thread workspace.
+        let parallelStep = plan.diagnostics ? nil : dataParallelStep
         var order = Array(0..<n)
         var targets = Tensor<T>()
         var best: (score: Double, epoch: Int, weights: [Tensor<T>])?
@@ -61,10 +63,17 @@ extension Model {
             while start < n {
                 let indices = order[start..<min(start + batch, n)]
                 start += batch
-                x.gatherRows(indices, into: &trainingWorkspace.activations[0])
-                y.gatherRows(indices, into: &targets)
-                network.forward(&trainingWorkspace, mode: .training)
-                var cost = network.loss.cost(output: network.output(trainingWorkspace), targets: targets)
+                // Forward and backward: split by rows across threads, or on this thread.
+                var cost: Double
+                let parallel = parallelStep?.accepts(rows: indices.count) == true
+                if parallel {
+                    cost = parallelStep!.run(x: x, y: y, indices: indices)
+                } else {
+                    x.gatherRows(indices, into: &trainingWorkspace.activations[0])
+                    y.gatherRows(indices, into: &targets)
+                    network.forward(&trainingWorkspace, mode: .training)
+                    cost = network.loss.cost(output: network.output(trainingWorkspace), targets: targets)
+                }
                 // Index loops, not for-in: this function is generic, and iterating an array of
                 // Parameter<T> through Sequence allocates a coroutine frame per element.
                 for r in 0..<plan.regularizers.count {
@@ -74,10 +83,11 @@ extension Model {
                 }
                 if !cost.isFinite {
                     result.diverged = Divergence(epoch: epoch, step: result.steps,
-                                                 layer: network.firstNonFiniteLayer(trainingWorkspace))
+                                                 layer: parallel ? parallelStep!.firstNonFiniteLayer()
+                                                                 : network.firstNonFiniteLayer(trainingWorkspace))
                     break epochLoop
                 }
-                network.backward(&trainingWorkspace, targets: targets)
+                if !parallel { network.backward(&trainingWorkspace, targets: targets) }
                 for r in 0..<plan.regularizers.count {
                     for p in 0..<parameters.count where parameters[p].regularized {
                         let parameter = parameters[p]
@@ -152,11 +162,15 @@ extension Model {
         if result.checkpointError == nil && (result.diverged == nil || result.restoredAfterDivergence != nil) {
             _ = writeCheckpoint()
         }
-        let evaluation = evaluate(x: x, y: y)
-        result.cost = evaluation.cost
-        result.accuracy = evaluation.accuracy
-        if result.diverged == nil && !evaluation.cost.isFinite {
-            result.diverged = Divergence(epoch: max(result.epochs - 1, 0), step: result.steps, layer: nil)
+        if plan.evaluateAtEnd {
+            let evaluation = evaluate(x: x, y: y)
+            result.cost = evaluation.cost
+            result.accuracy = evaluation.accuracy
+            if result.diverged == nil && !evaluation.cost.isFinite {
+                result.diverged = Divergence(epoch: max(result.epochs - 1, 0), step: result.steps, layer: nil)
+            }
+        } else {
+            result.evaluated = false
         }
         result.wallMilliseconds = monotonicMilliseconds() - started
         return result

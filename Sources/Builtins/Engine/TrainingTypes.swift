@@ -22,6 +22,9 @@ public struct TrainingPlan {
     public var restoreOnDivergence: Bool = false
     /// Call the observer's `checkpoint` after every this many epochs (and when training ends).
     public var checkpointEvery: Int?
+    /// Whether the result gets cost and accuracy over the whole training set after training
+    /// (an inference pass over the set; clients that only read the epochs' metrics skip it).
+    public var evaluateAtEnd = true
 
     public init(epochs: Int, batchSize: Int?, shuffle: Bool, seed: UInt64, reportEvery: Int,
                 optimizerConfig: ResolvedConfig, optimizer: any Optimizer, schedule: (any Schedule)? = nil,
@@ -106,9 +109,11 @@ public struct Divergence: Sendable {
 public struct TrainingResult: Sendable {
     public var epochs: Int
     public var steps: Int
-    /// Cost and accuracy over the whole training set in inference mode, after training.
+    /// Cost and accuracy over the whole training set in inference mode, after training (when
+    /// `evaluated`: the plan asked for that pass).
     public var cost: Double
     public var accuracy: Double?
+    public var evaluated = true
     public var diverged: Divergence?
     public var cancelled: Bool
     public var stoppedEarly: Bool

@@ -25,11 +25,31 @@ public final class Dense<T: Scalar>: Layer {
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func backward(input: Tensor<T>, output: Tensor<T>, outputGradient: Tensor<T>,
                          inputGradient: inout Tensor<T>, computeInputGradient: Bool) {
+        if let bias {
+            backward(input: input, output: output, outputGradient: outputGradient, inputGradient: &inputGradient,
+                     computeInputGradient: computeInputGradient, preActivationGradient: &preActivationGradient,
+                     weightGradient: &weights.gradient, biasGradient: &bias.gradient)
+        } else {
+            var none = Tensor<T>()
+            backward(input: input, output: output, outputGradient: outputGradient, inputGradient: &inputGradient,
+                     computeInputGradient: computeInputGradient, preActivationGradient: &preActivationGradient,
+                     weightGradient: &weights.gradient, biasGradient: &none)
+        }
+    }
+
+    /// The backward pass into the caller's buffers (a scratch tensor for dL/dz and the gradients
+    /// of W and b), touching no state of the layer: data-parallel training runs it on several
+    /// threads at once, one slice of the batch each. `biasGradient` is left alone without a bias.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func backward(input: Tensor<T>, output: Tensor<T>, outputGradient: Tensor<T>,
+                         inputGradient: inout Tensor<T>, computeInputGradient: Bool,
+                         preActivationGradient: inout Tensor<T>, weightGradient: inout Tensor<T>,
+                         biasGradient: inout Tensor<T>) {
         Kernels.copy(outputGradient, into: &preActivationGradient)
         activation.backward(output: output, gradient: &preActivationGradient)
         // dW = dZᵀ · X, db = column sums of dZ, dX = dZ · W.
-        Kernels.matmul(preActivationGradient, transposeA: true, input, into: &weights.gradient)
-        if let bias { Kernels.columnSums(preActivationGradient, into: &bias.gradient) }
+        Kernels.matmul(preActivationGradient, transposeA: true, input, into: &weightGradient)
+        if bias != nil { Kernels.columnSums(preActivationGradient, into: &biasGradient) }
         if computeInputGradient {
             Kernels.matmul(preActivationGradient, weights.value, into: &inputGradient)
         }

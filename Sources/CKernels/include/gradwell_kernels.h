@@ -25,4 +25,13 @@ void gw_adam_f64(double *p, const double *g, double *m, double *v, ptrdiff_t cou
 void gw_column_sums_f32(const float *x, float *sums, ptrdiff_t rows, ptrdiff_t columns);
 void gw_column_sums_f64(const double *x, double *sums, ptrdiff_t rows, ptrdiff_t columns);
 
+// A hint for a spin-wait loop (the worker pool's): x86 PAUSE, AArch64 YIELD.
+static inline void gw_spin_hint(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif

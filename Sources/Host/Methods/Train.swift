@@ -4,7 +4,7 @@ import GradwellProtocols
 extension Methods {
     static let trainKeys = ["model", "data", "epochs", "batch_size", "shuffle", "optimizer", "schedule", "regularizers",
                             "seed", "report_every", "validation", "early_stopping", "clip", "diagnostics",
-                            "restore_best", "checkpoint_every", "checkpoint_path"]
+                            "restore_best", "checkpoint_every", "checkpoint_path", "evaluate"]
 
     /// `train`: runs the training loop, streaming `metric` notifications.
     static func train(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
@@ -17,6 +17,7 @@ extension Methods {
         if params.has("checkpoint_every") && checkpointPath == nil {
             throw GradwellError.missing(params.field("checkpoint_path"), expected: "a file path for the checkpoints, since checkpoint_every is set")
         }
+        plan.evaluateAtEnd = try params.bool("evaluate", default: true)
         if checkpointPath != nil {
             plan.checkpointEvery = try params.int("checkpoint_every", default: max(plan.epochs, 1), min: 1)
         }
@@ -143,8 +144,8 @@ extension Methods {
         var entries: [ConfigEntry] = [
             ConfigEntry(key: "epochs", value: .int(result.epochs)),
             ConfigEntry(key: "steps", value: .int(result.steps)),
-            ConfigEntry(key: "cost", value: .number(result.cost)),
-            ConfigEntry(key: "accuracy", value: result.accuracy.map { .number($0) } ?? .null),
+            ConfigEntry(key: "cost", value: result.evaluated ? .number(result.cost) : .null),
+            ConfigEntry(key: "accuracy", value: result.evaluated ? result.accuracy.map { .number($0) } ?? .null : .null),
             ConfigEntry(key: "diverged", value: .bool(result.diverged != nil)),
         ]
         if let divergence = result.diverged {

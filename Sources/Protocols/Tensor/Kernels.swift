@@ -69,6 +69,13 @@ public enum Kernels {
     }
 
     /// x *= alpha, element-wise.
+    /// target[i] += source[i] for i in `range` (raw pointers, so threads can each add a range
+    /// of one buffer).
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public static func add<T: Scalar>(_ source: UnsafePointer<T>, to target: UnsafeMutablePointer<T>, range: Range<Int>) {
+        for i in range { target[i] += source[i] }
+    }
+
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func scale<T: Scalar>(_ x: inout Tensor<T>, by alpha: T) {
         x.storage.withUnsafeMutableBufferPointer { p in

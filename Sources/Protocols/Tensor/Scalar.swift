@@ -143,6 +143,14 @@ extension Double: Scalar {
     }
 }
 
+/// Work cut into parts that run at once, one per thread (`BLASThreads.parallel`): a subclass
+/// keeps its buffers between calls, so handing it to the threads allocates nothing.
+open class ParallelJob: @unchecked Sendable {
+    public init() {}
+    /// Runs part `part` of `parts` (0 ≤ part < parts). Parts must not write the same memory.
+    open func run(part: Int, parts: Int) {}
+}
+
 /// The host's thread count (`--threads`), and how matrix products use it.
 ///
 /// OpenBLAS itself always runs single-threaded. A product of at least `splitThreshold`
@@ -176,7 +184,7 @@ public enum BLASThreads {
     /// Whether a product of this shape is split across the worker threads.
     @inline(__always)
     static func shouldSplit(m: Int, n: Int, k: Int) -> Bool {
-        guard let pool else { return false }
+        guard let pool, !insideParallel else { return false }
         return m * n * k >= splitThreshold && max(m, n) >= 2 * pool.parts
     }
 
@@ -184,7 +192,31 @@ public enum BLASThreads {
     static let elementSplit = 1 << 16
 
     @inline(__always)
-    static func shouldSplit(elements: Int) -> Bool { pool != nil && elements >= elementSplit }
+    static func shouldSplit(elements: Int) -> Bool { pool != nil && !insideParallel && elements >= elementSplit }
+
+    /// True while `parallel` runs a job: its parts already occupy every thread, so products and
+    /// kernels inside them run on the thread that calls them.
+    nonisolated(unsafe) private static var insideParallel = false
+
+    /// The threads a `ParallelJob` is cut into: `--threads`.
+    public static var parts: Int { pool?.parts ?? 1 }
+
+    /// Runs `job.run(part:parts:)` for every part at once, part 0 on the calling thread, and
+    /// returns when all have finished. Products and element-wise kernels called inside a part
+    /// are not split again. Allocates nothing.
+    public static func parallel(_ job: ParallelJob) {
+        guard let pool, !insideParallel else {
+            job.run(part: 0, parts: 1)
+            return
+        }
+        insideParallel = true
+        pool.run(parallelPart, UnsafeRawPointer(Unmanaged.passUnretained(job).toOpaque()))
+        insideParallel = false
+    }
+
+    static let parallelPart: WorkerPool.Task = { context, part, parts in
+        Unmanaged<ParallelJob>.fromOpaque(context!).takeUnretainedValue().run(part: part, parts: parts)
+    }
 
     /// Runs `task` on every thread with `job` (on the caller's stack) as its arguments.
     static func run<Job>(_ task: WorkerPool.Task, _ job: inout Job) {

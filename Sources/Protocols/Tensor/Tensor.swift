@@ -79,10 +79,11 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
         let width = columns
         storage.withUnsafeBufferPointer { source in
             destination.storage.withUnsafeMutableBufferPointer { target in
-                var out = 0
+                guard width > 0, let from = source.baseAddress, let to = target.baseAddress else { return }
+                var out = to
                 for index in indices {
-                    let base = index * width
-                    for j in 0..<width { target[out + j] = source[base + j] }
+                    precondition(index >= 0 && index < rows, "row \(index) of \(rows)")
+                    out.update(from: from + index * width, count: width)
                     out += width
                 }
             }

@@ -1,4 +1,5 @@
 import Synchronization
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,7 @@ import Glibc
 /// A job is a C function pointer and a pointer to its arguments (a struct on the caller's
 /// stack), so handing it over allocates nothing: the caller publishes it and bumps a generation
 /// counter; each worker, spinning briefly and then sleeping on a condition variable, runs its
-/// part; the caller runs part 0 and waits for the others. Workers spin about 50 µs after a job
+/// part; the caller runs part 0 and waits for the others. Workers spin up to 1 ms after a job
 /// (a training step's products come that close together) and then sleep, so an idle host uses
 /// no CPU.
 final class WorkerPool: @unchecked Sendable {
@@ -25,6 +26,18 @@ final class WorkerPool: @unchecked Sendable {
     /// The job being run; written before `generation` is bumped, read after it is seen.
     private var task: Task?
     private var context: UnsafeRawPointer?
+
+    /// How long a worker spins for the next job before it sleeps: long enough to bridge the
+    /// single-threaded work between the split products of a training step (waking a sleeping
+    /// thread costs tens of microseconds, more in a virtual machine), short enough that an idle
+    /// host goes quiet at once.
+    static let spinNanoseconds = 1_000_000
+
+    static func monotonicNanoseconds() -> Int {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return time.tv_sec * 1_000_000_000 + time.tv_nsec
+    }
 
     init(threads: Int) {
         parts = max(1, threads)
@@ -48,11 +61,15 @@ final class WorkerPool: @unchecked Sendable {
         var seen = 0
         while true {
             var spins = 0
+            var spinStart = 0
             while generation.load(ordering: .acquiring) == seen {
-                if spins < 20_000 {
-                    spins += 1
-                    continue
-                }
+                spins += 1
+                gw_spin_hint()
+                // Check the clock every 256 spins: sleep once a job has not come for `spinNanoseconds`.
+                if spins & 255 != 0 { continue }
+                let now = Self.monotonicNanoseconds()
+                if spinStart == 0 { spinStart = now }
+                if now - spinStart < Self.spinNanoseconds { continue }
                 pthread_mutex_lock(&mutex)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 while generation.load(ordering: .sequentiallyConsistent) == seen {
@@ -84,6 +101,7 @@ final class WorkerPool: @unchecked Sendable {
         var spins = 0
         while pending.load(ordering: .acquiring) > 0 {
             spins += 1
+            gw_spin_hint()
             if spins > 10_000 { sched_yield() }
         }
         self.task = nil
