@@ -189,7 +189,7 @@ public enum BLASThreads {
     }
 
     /// Elements from which an element-wise kernel is split across threads.
-    static let elementSplit = 1 << 16
+    static let elementSplit = 1 << 12
 
     @inline(__always)
     static func shouldSplit(elements: Int) -> Bool { pool != nil && !insideParallel && elements >= elementSplit }
