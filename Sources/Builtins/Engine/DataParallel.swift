@@ -26,7 +26,10 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
     private final class Slice {
         var activations: [Tensor<T>]
         var targets = Tensor<T>()
-        var upstream = Tensor<T>(), downstream = Tensor<T>(), scratch = Tensor<T>()
+        /// dL/d(activations[i]), one buffer per layer boundary (each keeps its shape).
+        var gradients: [Tensor<T>]
+        /// dL/dz of each dense layer.
+        var preActivationGradients: [Tensor<T>]
         /// Gradients of W and b per layer; slice 0 writes into the parameters' own instead.
         var weightGradients: [Tensor<T>]
         var biasGradients: [Tensor<T>]
@@ -35,6 +38,8 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
 
         init(layers: Int) {
             activations = Array(repeating: Tensor<T>(), count: layers + 1)
+            gradients = Array(repeating: Tensor<T>(), count: layers + 1)
+            preActivationGradients = Array(repeating: Tensor<T>(), count: layers)
             weightGradients = Array(repeating: Tensor<T>(), count: layers)
             biasGradients = Array(repeating: Tensor<T>(), count: layers)
         }
@@ -142,27 +147,30 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
         slice.cost = loss.cost(output: slice.activations[layers.count], targets: slice.targets)
         guard slice.cost.isFinite else { return }
         // The loss's gradient is of this slice's mean; the batch mean weighs it by rows/total.
-        loss.gradient(output: slice.activations[layers.count], targets: slice.targets, into: &slice.upstream)
-        Kernels.scale(&slice.upstream, by: T(Double(slice.rows) / Double(total)))
+        let last = layers.count
+        loss.gradient(output: slice.activations[last], targets: slice.targets, into: &slice.gradients[last])
+        Kernels.scale(&slice.gradients[last], by: T(Double(slice.rows) / Double(total)))
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[index]
+            var inputGradient = Tensor<T>()
+            swap(&inputGradient, &slice.gradients[index])
             if part == 0, let bias = layer.bias {
                 layer.backward(input: slice.activations[index], output: slice.activations[index + 1],
-                               outputGradient: slice.upstream, inputGradient: &slice.downstream,
-                               computeInputGradient: index > 0, preActivationGradient: &slice.scratch,
+                               outputGradient: slice.gradients[index + 1], inputGradient: &inputGradient,
+                               computeInputGradient: index > 0, preActivationGradient: &slice.preActivationGradients[index],
                                weightGradient: &layer.weights.gradient, biasGradient: &bias.gradient)
             } else if part == 0 {
                 layer.backward(input: slice.activations[index], output: slice.activations[index + 1],
-                               outputGradient: slice.upstream, inputGradient: &slice.downstream,
-                               computeInputGradient: index > 0, preActivationGradient: &slice.scratch,
+                               outputGradient: slice.gradients[index + 1], inputGradient: &inputGradient,
+                               computeInputGradient: index > 0, preActivationGradient: &slice.preActivationGradients[index],
                                weightGradient: &layer.weights.gradient, biasGradient: &slice.biasGradients[index])
             } else {
                 layer.backward(input: slice.activations[index], output: slice.activations[index + 1],
-                               outputGradient: slice.upstream, inputGradient: &slice.downstream,
-                               computeInputGradient: index > 0, preActivationGradient: &slice.scratch,
+                               outputGradient: slice.gradients[index + 1], inputGradient: &inputGradient,
+                               computeInputGradient: index > 0, preActivationGradient: &slice.preActivationGradients[index],
                                weightGradient: &slice.weightGradients[index], biasGradient: &slice.biasGradients[index])
             }
-            swap(&slice.upstream, &slice.downstream)
+            swap(&inputGradient, &slice.gradients[index])
         }
     }
 

@@ -1,17 +1,18 @@
 import GradwellProtocols
 
-/// The buffers one pass through a network writes: each layer's output and two gradient
-/// buffers used in turn. Training and evaluation keep separate workspaces, so switching
-/// between them never reallocates.
+/// The buffers one pass through a network writes: each layer's output and the gradient with
+/// respect to it. Every buffer keeps one shape from step to step (a buffer passed from layer to
+/// layer would be resized, and refilled, at every layer). Training and evaluation keep separate
+/// workspaces, so switching between them never reallocates.
 public struct Workspace<T: Scalar> {
     /// `activations[0]` is the input batch; `activations[i + 1]` is layer i's output.
     public var activations: [Tensor<T>]
-    var upstream = Tensor<T>()
-    var downstream = Tensor<T>()
-    var scratch = Tensor<T>()
+    /// `gradients[i]`: dL/d`activations[i]` (index 0, the input's, is never computed).
+    var gradients: [Tensor<T>]
 
     public init(layerCount: Int) {
         activations = Array(repeating: Tensor<T>(), count: layerCount + 1)
+        gradients = Array(repeating: Tensor<T>(), count: layerCount + 1)
     }
 }
 
@@ -71,18 +72,16 @@ public final class Network<T: Scalar> {
     /// Sets every parameter's gradient of the mean loss against `targets`, after a training forward.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func backward(_ workspace: inout Workspace<T>, targets: Tensor<T>) {
-        var upstream = Tensor<T>(), downstream = Tensor<T>()
-        swap(&upstream, &workspace.upstream)
-        swap(&downstream, &workspace.downstream)
-        loss.gradient(output: workspace.activations[layers.count], targets: targets, into: &upstream)
+        loss.gradient(output: workspace.activations[layers.count], targets: targets, into: &workspace.gradients[layers.count])
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
+            // Moved out and back, so the layer gets its buffer without an exclusivity conflict or a copy.
+            var inputGradient = Tensor<T>()
+            swap(&inputGradient, &workspace.gradients[index])
             layers[index].backward(input: workspace.activations[index], output: workspace.activations[index + 1],
-                                   outputGradient: upstream, inputGradient: &downstream,
+                                   outputGradient: workspace.gradients[index + 1], inputGradient: &inputGradient,
                                    computeInputGradient: index > 0)
-            swap(&upstream, &downstream)
+            swap(&inputGradient, &workspace.gradients[index])
         }
-        swap(&upstream, &workspace.upstream)
-        swap(&downstream, &workspace.downstream)
     }
 
     /// The first layer whose output holds NaN or infinity after a forward pass, if any.

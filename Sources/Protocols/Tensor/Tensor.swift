@@ -25,16 +25,18 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
     /// An empty tensor, used as a workspace that is sized on first use.
     public init() { self.init(rows: 0, columns: 0) }
 
-    public var count: Int { rows * columns }
+    @inlinable public var count: Int { rows * columns }
     public var shape: [Int] { [rows, columns] }
 
-    public subscript(row: Int, column: Int) -> T {
+    /// Inlinable, so that element loops in other modules are specialized with their caller.
+    @inlinable public subscript(row: Int, column: Int) -> T {
         get { storage[row * columns + column] }
         set { storage[row * columns + column] = newValue }
     }
 
     /// Gives the tensor the shape (rows, columns), reusing its storage when the element count
     /// allows (so a workspace allocates once per batch shape). Contents are unspecified afterwards.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public mutating func resize(rows: Int, columns: Int) {
         let needed = rows * columns
         if storage.count != needed {
