@@ -21,15 +21,6 @@ public enum Kernels {
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
-                    // OpenBLAS meets beta = 0 by first scaling C by 0 in a slow pass of its own,
-                    // then adding the product; clearing C here and asking for beta = 1 gives the
-                    // same sums (0 + the product) at the cost of a memset.
-                    var beta = beta
-                    if beta == 0 {
-                        UnsafeMutableRawPointer(pc.baseAddress!).initializeMemory(as: UInt8.self, repeating: 0,
-                                                                                  count: m * n * MemoryLayout<T>.stride)
-                        beta = 1
-                    }
                     T.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                            a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
                            beta: beta, c: pc.baseAddress!, ldc: ldc)

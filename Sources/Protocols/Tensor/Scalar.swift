@@ -88,6 +88,8 @@ extension Float: Scalar {
             BLASThreads.run(BLASThreads.gemmPart, &job)
             return
         }
+        let beta = BLASThreads.clearForZeroBeta(beta, UnsafeMutableRawPointer(c), rows: m, columns: n, ldc: ldc,
+                                                elementSize: MemoryLayout<Float>.stride)
         cblas_sgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -138,6 +140,8 @@ extension Double: Scalar {
             BLASThreads.run(BLASThreads.gemmPart, &job)
             return
         }
+        let beta = BLASThreads.clearForZeroBeta(beta, UnsafeMutableRawPointer(c), rows: m, columns: n, ldc: ldc,
+                                                elementSize: MemoryLayout<Double>.stride)
         cblas_dgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -223,6 +227,23 @@ public enum BLASThreads {
         withUnsafePointer(to: &job) { pool!.run(task, UnsafeRawPointer($0)) }
     }
 
+    /// OpenBLAS meets beta = 0 by first scaling C by 0 in a slow pass of its own and then adding
+    /// the product; clearing C (a rows × columns block, row stride ldc) with memset and asking
+    /// for beta = 1 gives the same sums (0 + the product) for less. Returns the beta to pass.
+    @inline(__always)
+    static func clearForZeroBeta<B: BinaryFloatingPoint>(_ beta: B, _ c: UnsafeMutableRawPointer, rows: Int, columns: Int,
+                                                         ldc: Int, elementSize: Int) -> B {
+        guard beta == 0 else { return beta }
+        if ldc == columns {
+            c.initializeMemory(as: UInt8.self, repeating: 0, count: rows * columns * elementSize)
+        } else {
+            for r in 0..<rows {
+                (c + r * ldc * elementSize).initializeMemory(as: UInt8.self, repeating: 0, count: columns * elementSize)
+            }
+        }
+        return 1
+    }
+
     /// One matrix product's arguments (scalars widened to Double; Float converts back exactly).
     struct GemmJob {
         var transposeA: Bool, transposeB: Bool
@@ -246,14 +267,29 @@ public enum BLASThreads {
         let b = job.b + size * columnStart * (job.transposeB ? job.ldb : 1)
         let c = job.c + size * (rowStart * job.ldc + columnStart)
         let ta = job.transposeA ? CblasTrans : CblasNoTrans, tb = job.transposeB ? CblasTrans : CblasNoTrans
+        let beta = clearForZeroBeta(job.beta, c, rows: rows, columns: columns, ldc: job.ldc, elementSize: size)
         if job.double {
             cblas_dgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(columns), Int32(job.k), job.alpha,
                         a.assumingMemoryBound(to: Double.self), Int32(job.lda), b.assumingMemoryBound(to: Double.self),
-                        Int32(job.ldb), job.beta, c.assumingMemoryBound(to: Double.self), Int32(job.ldc))
+                        Int32(job.ldb), beta, c.assumingMemoryBound(to: Double.self), Int32(job.ldc))
         } else {
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(columns), Int32(job.k), Float(job.alpha),
                         a.assumingMemoryBound(to: Float.self), Int32(job.lda), b.assumingMemoryBound(to: Float.self),
-                        Int32(job.ldb), Float(job.beta), c.assumingMemoryBound(to: Float.self), Int32(job.ldc))
+                        Int32(job.ldb), Float(beta), c.assumingMemoryBound(to: Float.self), Int32(job.ldc))
+        }
+    }
+
+    /// A row gather's arguments: rows `indices[r]` of `source` copied to row r of `destination`.
+    struct GatherJob {
+        var source: UnsafeRawPointer, destination: UnsafeMutableRawPointer
+        var indices: UnsafePointer<Int>, rows: Int, rowBytes: Int
+    }
+
+    /// Part `part` of a gather: a contiguous range of the destination's rows.
+    static let gatherPart: WorkerPool.Task = { context, part, parts in
+        let job = context!.load(as: GatherJob.self)
+        for r in job.rows * part / parts..<job.rows * (part + 1) / parts {
+            (job.destination + r * job.rowBytes).copyMemory(from: job.source + job.indices[r] * job.rowBytes, byteCount: job.rowBytes)
         }
     }
 

@@ -82,9 +82,19 @@ public struct Tensor<T: Scalar>: Sendable, Equatable {
         storage.withUnsafeBufferPointer { source in
             destination.storage.withUnsafeMutableBufferPointer { target in
                 guard width > 0, let from = source.baseAddress, let to = target.baseAddress else { return }
+                for index in indices { precondition(index >= 0 && index < rows, "row \(index) of \(rows)") }
+                if BLASThreads.shouldSplit(elements: indices.count * width) {
+                    // A mini-batch of wide rows (mnist's 128 × 784): each thread copies a share.
+                    indices.withUnsafeBufferPointer { rowIndices in
+                        var job = BLASThreads.GatherJob(source: UnsafeRawPointer(from), destination: UnsafeMutableRawPointer(to),
+                                                        indices: rowIndices.baseAddress!, rows: rowIndices.count,
+                                                        rowBytes: width * MemoryLayout<T>.stride)
+                        BLASThreads.run(BLASThreads.gatherPart, &job)
+                    }
+                    return
+                }
                 var out = to
                 for index in indices {
-                    precondition(index >= 0 && index < rows, "row \(index) of \(rows)")
                     out.update(from: from + index * width, count: width)
                     out += width
                 }

@@ -164,9 +164,6 @@ def _run(spec: _tuning.TrialSpec, checkpoint_every: int, config: Mapping[str, An
     values = _config_values(spec, config)
     trial = _tuning.filled(spec.template, values, seed, spec.data)
     train = dict(trial["train"], report_every=1)
-    # Tune is fed the epochs' metrics; the pass over the whole training set that a train
-    # answer carries by default would be paid once per chunk for nothing.
-    train.setdefault("evaluate", False)
     total = int(train.pop("epochs", 1))
     train.pop("model"), train.pop("data")
     if checkpoint_every < total:
