@@ -305,6 +305,42 @@ import Glibc
         #expect(at?["layer"] as? Int == slicedAt?["layer"] as? Int)
     }
 
+    /// The slices' shares of the cost and gradient for the other built-in losses (means over
+    /// rows, and over all outputs for mse), with a dense layer without bias and L2 and clipping
+    /// applied to the summed gradient: one full-batch step matches one thread to 1e-14.
+    @Test func slicedStepsMatchOneThreadForEveryLoss() throws {
+        var bias = dense(6, "tanh")
+        bias["use_bias"] = false
+        let cases: [(loss: String, output: [String: Any])] = [
+            ("binary_cross_entropy", dense(2, "sigmoid")), ("mse", dense(2)),
+        ]
+        for (loss, output) in cases {
+            func run(threads: Int, sliced: Bool) throws -> [Double] {
+                var environment = ProcessInfo.processInfo.environment
+                environment["GRADWELL_DATA_PARALLEL"] = sliced ? "1" : "0"
+                let host = try HostProcess(arguments: ["--threads", "\(threads)"], environment: environment)
+                let x = (0..<101).map { i in [sin(Double(i)), cos(Double(i) * 0.7), Double(i % 7) / 7] }
+                let y = x.map { row in [row[0] + row[1] > 0 ? 1.0 : 0.0, row[2] > 0.5 ? 1.0 : 0.0] }
+                host.result("dataset/inline", ["name": "d", "x": x, "y": y])
+                host.result("model/create", ["name": "m", "input": 3, "layers": [dense(16), bias, output],
+                                             "loss": loss, "seed": 9, "dtype": "float64"])
+                var metrics: [[String: Any]] = []
+                let response = host.call("train", ["model": "m", "data": "d", "epochs": 1, "optimizer": ["type": "gd", "lr": 0.3],
+                                                   "regularizers": [["type": "l2", "lambda": 0.1]], "clip": ["max_norm": 0.5]],
+                                         notifications: &metrics)
+                let result = try #require(response["result"] as? [String: Any], "\(response)")
+                let step = try #require(metrics.first?["params"] as? [String: Any])
+                let predicted = host.result("predict", ["model": "m", "x": Array(x.prefix(5))])
+                let values = try #require((predicted["probabilities"] ?? predicted["y"]) as? [[Double]])
+                return [step["cost"] as? Double ?? .nan, step["grad_norm"] as? Double ?? .nan, result["cost"] as? Double ?? .nan]
+                    + values.joined()
+            }
+            let one = try run(threads: 1, sliced: false), sliced = try run(threads: 2, sliced: true)
+            #expect(one.count == sliced.count && one.count > 3, "\(loss)")
+            for (a, b) in zip(one, sliced) { #expect(abs(a - b) <= 1e-14 * max(1, abs(a)), "\(loss): one thread \(a), sliced \(b)") }
+        }
+    }
+
     /// `"evaluate": false` skips the pass over the training set after training: `cost` and
     /// `accuracy` are null, the epochs' metrics and the model are as with it.
     @Test func trainWithoutTheFinalEvaluation() throws {
