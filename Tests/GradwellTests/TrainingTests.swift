@@ -252,7 +252,8 @@ import Glibc
     /// threshold): the batch's gradient as on one thread up to summation order. In float64, one
     /// gradient-descent step gives the same model to 1e-14; 54 Adam steps stay within 1e-9 (Adam divides by
     /// √v, which magnifies last-bit differences of tiny gradients); the divergence point is the
-    /// same, and the bits are the same run after run.
+    /// same, and the bits are the same run after run. Without slicing, 2 threads give one
+    /// thread's bits (the optimizer step shares whole tensors out between the threads).
     @Test func batchesSlicedAcrossThreadsTrainLikeOneThread() throws {
         func run(threads: Int, sliced: Bool, epochs: Int = 3, batch: Int = 100, optimizer: String = "adam",
                  learningRate: Double = 0.01) throws
@@ -295,6 +296,12 @@ import Glibc
         let again = try run(threads: 2, sliced: true)
         #expect(again.metrics.map { $0["cost"] as? Double } == sliced.metrics.map { $0["cost"] as? Double })
         #expect(again.predictions == sliced.predictions)
+        // Unsliced at 2 threads, these products are too small to cut and the optimizer step only
+        // shares whole tensors out between the threads: the very bits of one thread.
+        let shared = try run(threads: 2, sliced: false)
+        #expect(shared.metrics.map { $0["cost"] as? Double } == one.metrics.map { $0["cost"] as? Double })
+        #expect(shared.predictions == one.predictions)
+        #expect(shared.result["cost"] as? Double == one.result["cost"] as? Double)
         // A divergence is caught at the same step, with the first non-finite layer found in the slices.
         let blownOne = try run(threads: 1, sliced: false, learningRate: 1e300)
         let blownSliced = try run(threads: 2, sliced: true, learningRate: 1e300)

@@ -24,6 +24,7 @@ extension Model {
                                     wallMilliseconds: 0)
         // Diagnostics read the last batch's activations from the one-thread workspace.
         let parallelStep = plan.diagnostics ? nil : dataParallelStep
+        let parallelUpdate = ParallelUpdate(optimizer: plan.optimizer, parameters: parameters)
         var order = Array(0..<n)
         var targets = Tensor<T>()
         var best: (score: Double, epoch: Int, weights: [Tensor<T>])?
@@ -96,11 +97,18 @@ extension Model {
                 }
                 lastGradientNorm = clip(parameters, plan.clip)
                 optimizerStep += 1
-                for index in 0..<parameters.count {
-                    let parameter = parameters[index]
-                    plan.optimizer.update(&parameter.value, gradient: parameter.gradient,
-                                          state: &optimizerState[index], step: optimizerStep,
-                                          learningRate: learningRate)
+                if let parallelUpdate {
+                    let step = optimizerStep
+                    optimizerState.withUnsafeMutableBufferPointer { states in
+                        parallelUpdate.run(states: states.baseAddress!, step: step, learningRate: learningRate)
+                    }
+                } else {
+                    for index in 0..<parameters.count {
+                        let parameter = parameters[index]
+                        plan.optimizer.update(&parameter.value, gradient: parameter.gradient,
+                                              state: &optimizerState[index], step: optimizerStep,
+                                              learningRate: learningRate)
+                    }
                 }
                 result.steps += 1
                 epochCost += cost * Double(indices.count)
