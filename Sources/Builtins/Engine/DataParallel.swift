@@ -21,7 +21,6 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
     static var minimumMultiplyAdds: Int { DataParallelSetting.value == "0" ? .max : 500_000 }
     static var forced: Bool { DataParallelSetting.value == "1" }
 
-
     /// One thread's buffers (a class, so threads never write the same array of slices).
     private final class Slice {
         var activations: [Tensor<T>]
@@ -152,26 +151,24 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
         Kernels.scale(&slice.gradients[last], by: T(Double(slice.rows) / Double(total)))
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[index]
+            // Slice 0 writes straight into the parameters' gradients: their buffers are lent to
+            // it for the call (a swap, no copy).
+            if part == 0 { lendParameterGradients(of: layer, to: slice, index) }
             var inputGradient = Tensor<T>()
             swap(&inputGradient, &slice.gradients[index])
-            if part == 0, let bias = layer.bias {
-                layer.backward(input: slice.activations[index], output: slice.activations[index + 1],
-                               outputGradient: slice.gradients[index + 1], inputGradient: &inputGradient,
-                               computeInputGradient: index > 0, preActivationGradient: &slice.preActivationGradients[index],
-                               weightGradient: &layer.weights.gradient, biasGradient: &bias.gradient)
-            } else if part == 0 {
-                layer.backward(input: slice.activations[index], output: slice.activations[index + 1],
-                               outputGradient: slice.gradients[index + 1], inputGradient: &inputGradient,
-                               computeInputGradient: index > 0, preActivationGradient: &slice.preActivationGradients[index],
-                               weightGradient: &layer.weights.gradient, biasGradient: &slice.biasGradients[index])
-            } else {
-                layer.backward(input: slice.activations[index], output: slice.activations[index + 1],
-                               outputGradient: slice.gradients[index + 1], inputGradient: &inputGradient,
-                               computeInputGradient: index > 0, preActivationGradient: &slice.preActivationGradients[index],
-                               weightGradient: &slice.weightGradients[index], biasGradient: &slice.biasGradients[index])
-            }
+            layer.backward(input: slice.activations[index], output: slice.activations[index + 1],
+                           outputGradient: slice.gradients[index + 1], inputGradient: &inputGradient,
+                           computeInputGradient: index > 0, preActivationGradient: &slice.preActivationGradients[index],
+                           weightGradient: &slice.weightGradients[index], biasGradient: &slice.biasGradients[index])
             swap(&inputGradient, &slice.gradients[index])
+            if part == 0 { lendParameterGradients(of: layer, to: slice, index) }
         }
+    }
+
+    /// Swaps layer `index`'s W and b gradient buffers with the slice's (lending, or giving back).
+    private func lendParameterGradients(of layer: Dense<T>, to slice: Slice, _ index: Int) {
+        swap(&layer.weights.gradient, &slice.weightGradients[index])
+        if let bias = layer.bias { swap(&bias.gradient, &slice.biasGradients[index]) }
     }
 
     /// Adds slices 1… into the parameters' gradients; part `part` takes a range of each tensor.

@@ -68,7 +68,6 @@ public enum Kernels {
         }
     }
 
-    /// x *= alpha, element-wise.
     /// target[i] += source[i] for i in `range` (raw pointers, so threads can each add a range
     /// of one buffer).
     @_specialize(where T == Float) @_specialize(where T == Double)
@@ -76,6 +75,7 @@ public enum Kernels {
         for i in range { target[i] += source[i] }
     }
 
+    /// x *= alpha, element-wise.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func scale<T: Scalar>(_ x: inout Tensor<T>, by alpha: T) {
         x.storage.withUnsafeMutableBufferPointer { p in

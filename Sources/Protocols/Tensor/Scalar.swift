@@ -56,17 +56,12 @@ extension Float: Scalar {
                                               first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, count: Int,
                                               beta1: Float, beta2: Float, learningRate: Float, correction1: Float, correction2: Float,
                                               epsilon: Float) {
-        // Element-wise, so split across threads for large tensors with no effect on the numbers.
-        if BLASThreads.shouldSplit(elements: count) {
-            var job = BLASThreads.AdamJob(p: UnsafeMutableRawPointer(parameter), g: UnsafeRawPointer(gradient),
-                                          m: UnsafeMutableRawPointer(first), v: UnsafeMutableRawPointer(second), count: count,
-                                          beta1: Double(beta1), beta2: Double(beta2), learningRate: Double(learningRate),
-                                          correction1: Double(correction1), correction2: Double(correction2),
-                                          epsilon: Double(epsilon), double: false)
-            BLASThreads.run(BLASThreads.adamPart, &job)
-            return
-        }
-        gw_adam_f32(parameter, gradient, first, second, count, beta1, beta2, learningRate, correction1, correction2, epsilon)
+        var job = BLASThreads.AdamJob(p: UnsafeMutableRawPointer(parameter), g: UnsafeRawPointer(gradient),
+                                      m: UnsafeMutableRawPointer(first), v: UnsafeMutableRawPointer(second), count: count,
+                                      beta1: Double(beta1), beta2: Double(beta2), learningRate: Double(learningRate),
+                                      correction1: Double(correction1), correction2: Double(correction2),
+                                      epsilon: Double(epsilon), double: false)
+        BLASThreads.adam(&job)
     }
     @inline(__always) public static func columnSums(_ x: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>,
                                                     rows: Int, columns: Int) {
@@ -80,18 +75,11 @@ extension Float: Scalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if BLASThreads.shouldSplit(m: m, n: n, k: k) {
-            var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                          lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
-                                          a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
-                                          double: false)
-            BLASThreads.run(BLASThreads.gemmPart, &job)
-            return
-        }
-        let beta = BLASThreads.clearForZeroBeta(beta, UnsafeMutableRawPointer(c), rows: m, columns: n, ldc: ldc,
-                                                elementSize: MemoryLayout<Float>.stride)
-        cblas_sgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                      lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
+                                      a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
+                                      double: false)
+        BLASThreads.gemm(&job)
     }
 }
 
@@ -108,17 +96,12 @@ extension Double: Scalar {
                                               first: UnsafeMutablePointer<Double>, second: UnsafeMutablePointer<Double>, count: Int,
                                               beta1: Double, beta2: Double, learningRate: Double, correction1: Double, correction2: Double,
                                               epsilon: Double) {
-        // Element-wise, so split across threads for large tensors with no effect on the numbers.
-        if BLASThreads.shouldSplit(elements: count) {
-            var job = BLASThreads.AdamJob(p: UnsafeMutableRawPointer(parameter), g: UnsafeRawPointer(gradient),
-                                          m: UnsafeMutableRawPointer(first), v: UnsafeMutableRawPointer(second), count: count,
-                                          beta1: Double(beta1), beta2: Double(beta2), learningRate: Double(learningRate),
-                                          correction1: Double(correction1), correction2: Double(correction2),
-                                          epsilon: Double(epsilon), double: true)
-            BLASThreads.run(BLASThreads.adamPart, &job)
-            return
-        }
-        gw_adam_f64(parameter, gradient, first, second, count, beta1, beta2, learningRate, correction1, correction2, epsilon)
+        var job = BLASThreads.AdamJob(p: UnsafeMutableRawPointer(parameter), g: UnsafeRawPointer(gradient),
+                                      m: UnsafeMutableRawPointer(first), v: UnsafeMutableRawPointer(second), count: count,
+                                      beta1: Double(beta1), beta2: Double(beta2), learningRate: Double(learningRate),
+                                      correction1: Double(correction1), correction2: Double(correction2),
+                                      epsilon: Double(epsilon), double: true)
+        BLASThreads.adam(&job)
     }
     @inline(__always) public static func columnSums(_ x: UnsafePointer<Double>, into sums: UnsafeMutablePointer<Double>,
                                                     rows: Int, columns: Int) {
@@ -132,18 +115,11 @@ extension Double: Scalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                             a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
                             beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        if BLASThreads.shouldSplit(m: m, n: n, k: k) {
-            var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                          lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
-                                          a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
-                                          double: true)
-            BLASThreads.run(BLASThreads.gemmPart, &job)
-            return
-        }
-        let beta = BLASThreads.clearForZeroBeta(beta, UnsafeMutableRawPointer(c), rows: m, columns: n, ldc: ldc,
-                                                elementSize: MemoryLayout<Double>.stride)
-        cblas_dgemm(CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                      lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
+                                      a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
+                                      double: true)
+        BLASThreads.gemm(&job)
     }
 }
 
@@ -225,6 +201,24 @@ public enum BLASThreads {
     /// Runs `task` on every thread with `job` (on the caller's stack) as its arguments.
     static func run<Job>(_ task: WorkerPool.Task, _ job: inout Job) {
         withUnsafePointer(to: &job) { pool!.run(task, UnsafeRawPointer($0)) }
+    }
+
+    /// Runs `task` with `job` as one part on the calling thread.
+    @inline(__always)
+    static func runHere<Job>(_ task: WorkerPool.Task, _ job: inout Job) {
+        withUnsafePointer(to: &job) { task(UnsafeRawPointer($0), 0, 1) }
+    }
+
+    /// A matrix product: cut into blocks across the threads when large enough, else in one call
+    /// on this thread (the same code with one block).
+    static func gemm(_ job: inout GemmJob) {
+        if shouldSplit(m: job.m, n: job.n, k: job.k) { run(gemmPart, &job) } else { runHere(gemmPart, &job) }
+    }
+
+    /// An Adam update: element-wise, so cut into ranges across the threads for large tensors
+    /// with no effect on the numbers.
+    static func adam(_ job: inout AdamJob) {
+        if shouldSplit(elements: job.count) { run(adamPart, &job) } else { runHere(adamPart, &job) }
     }
 
     /// OpenBLAS meets beta = 0 by first scaling C by 0 in a slow pass of its own and then adding
