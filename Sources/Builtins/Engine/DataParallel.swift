@@ -143,11 +143,11 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
             layers[index].forward(slice.activations[index], into: &output, mode: .training)
             swap(&output, &slice.activations[index + 1])
         }
-        slice.cost = loss.cost(output: slice.activations[layers.count], targets: slice.targets)
+        let last = layers.count
+        slice.cost = loss.costAndGradient(output: slice.activations[last], targets: slice.targets,
+                                          into: &slice.gradients[last])
         guard slice.cost.isFinite else { return }
         // The loss's gradient is of this slice's mean; the batch mean weighs it by rows/total.
-        let last = layers.count
-        loss.gradient(output: slice.activations[last], targets: slice.targets, into: &slice.gradients[last])
         Kernels.scale(&slice.gradients[last], by: T(Double(slice.rows) / Double(total)))
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[index]

@@ -70,9 +70,23 @@ public final class Network<T: Scalar> {
     public func output(_ workspace: Workspace<T>) -> Tensor<T> { workspace.activations[layers.count] }
 
     /// Sets every parameter's gradient of the mean loss against `targets`, after a training forward.
-    @_specialize(where T == Float) @_specialize(where T == Double)
     public func backward(_ workspace: inout Workspace<T>, targets: Tensor<T>) {
         loss.gradient(output: workspace.activations[layers.count], targets: targets, into: &workspace.gradients[layers.count])
+        backward(&workspace)
+    }
+
+    /// The training step's forward: runs the batch through every layer and returns the mean
+    /// loss against `targets`, leaving the loss's gradient in the workspace for `backward(_:)`
+    /// (computed with the cost, in one pass where the loss can).
+    public func forwardWithLoss(_ workspace: inout Workspace<T>, targets: Tensor<T>) -> Double {
+        forward(&workspace, mode: .training)
+        return loss.costAndGradient(output: workspace.activations[layers.count], targets: targets,
+                                    into: &workspace.gradients[layers.count])
+    }
+
+    /// Sets every parameter's gradient from the loss's gradient that `forwardWithLoss` left.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func backward(_ workspace: inout Workspace<T>) {
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             // Moved out and back, so the layer gets its buffer without an exclusivity conflict or a copy.
             var inputGradient = Tensor<T>()

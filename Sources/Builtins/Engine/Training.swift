@@ -72,8 +72,7 @@ extension Model {
                 } else {
                     x.gatherRows(indices, into: &trainingWorkspace.activations[0])
                     y.gatherRows(indices, into: &targets)
-                    network.forward(&trainingWorkspace, mode: .training)
-                    cost = network.loss.cost(output: network.output(trainingWorkspace), targets: targets)
+                    cost = network.forwardWithLoss(&trainingWorkspace, targets: targets)
                 }
                 // Index loops, not for-in: this function is generic, and iterating an array of
                 // Parameter<T> through Sequence allocates a coroutine frame per element.
@@ -88,7 +87,7 @@ extension Model {
                                                                  : network.firstNonFiniteLayer(trainingWorkspace))
                     break epochLoop
                 }
-                if !parallel { network.backward(&trainingWorkspace, targets: targets) }
+                if !parallel { network.backward(&trainingWorkspace) }
                 for r in 0..<plan.regularizers.count {
                     for p in 0..<parameters.count where parameters[p].regularized {
                         let parameter = parameters[p]

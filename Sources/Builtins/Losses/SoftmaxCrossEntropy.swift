@@ -10,30 +10,75 @@ public struct SoftmaxCrossEntropy: Loss {
     public var fusedActivation: Activation? { .softmax }
     public func targetColumns(outputs: Int) -> Int { 1 }
 
+    /// Mean of logsumexp(z) - z[label]. The exponentials are taken in T (once, shared with the
+    /// gradient in training) and summed in Double; in float64 that is the exact formula.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func cost<T: Scalar>(output: Tensor<T>, targets: Tensor<T>) -> Double {
+        let rows = output.rows, width = output.columns
+        guard rows > 0, width > 0 else { return 0 }
         var total = 0.0
-        let width = output.columns
-        for row in 0..<output.rows {
-            var largest = -Double.infinity
-            for j in 0..<width { largest = max(largest, Double(output[row, j])) }
-            var sum = 0.0
-            for j in 0..<width { sum += Double.exp(Double(output[row, j]) - largest) }
-            let label = Int(targets.storage[row])
-            total += largest + Double.log(sum) - Double(output[row, label])
+        output.storage.withUnsafeBufferPointer { z in
+            targets.storage.withUnsafeBufferPointer { t in
+                for row in 0..<rows {
+                    let base = row * width
+                    let (largest, _, sum) = Self.exponentials(z.baseAddress! + base, width: width, into: nil)
+                    total += Double(largest) + Double.log(sum) - Double(z[base + Int(t[row])])
+                }
+            }
         }
-        return total / Double(max(output.rows, 1))
+        return total / Double(rows)
     }
 
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func gradient<T: Scalar>(output: Tensor<T>, targets: Tensor<T>, into gradient: inout Tensor<T>) {
-        Kernels.copy(output, into: &gradient)
-        Activation.softmax.apply(&gradient)
-        let scale = 1 / T(max(output.rows, 1))
-        for row in 0..<output.rows {
-            gradient[row, Int(targets.storage[row])] -= 1
+        _ = costAndGradient(output: output, targets: targets, into: &gradient)
+    }
+
+    /// One pass per row for both: the softmax's exponentials serve the cost's log-sum-exp.
+    /// The gradient is (softmax(z) - onehot(label)) / rows, computed as softmax then minus one
+    /// then scaled, in that order.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func costAndGradient<T: Scalar>(output: Tensor<T>, targets: Tensor<T>, into gradient: inout Tensor<T>) -> Double {
+        let rows = output.rows, width = output.columns
+        gradient.resize(rows: rows, columns: width)
+        guard rows > 0, width > 0 else { return 0 }
+        let scale = 1 / T(rows)
+        var total = 0.0
+        output.storage.withUnsafeBufferPointer { z in
+            targets.storage.withUnsafeBufferPointer { t in
+                gradient.storage.withUnsafeMutableBufferPointer { g in
+                    for row in 0..<rows {
+                        let base = row * width, label = Int(t[row])
+                        let e = g.baseAddress! + base
+                        let (largest, sum, wideSum) = Self.exponentials(z.baseAddress! + base, width: width, into: e)
+                        total += Double(largest) + Double.log(wideSum) - Double(z[base + label])
+                        let inverse = 1 / sum
+                        for j in 0..<width { e[j] *= inverse }
+                        e[label] -= 1
+                        for j in 0..<width { e[j] *= scale }
+                    }
+                }
+            }
         }
-        Kernels.scale(&gradient, by: scale)
+        return total / Double(rows)
+    }
+
+    /// exp(z_j - max z) for one row of `width` logits, written to `e` when given; returns the
+    /// largest logit and the exponentials' sum in T and in Double.
+    @inline(__always)
+    private static func exponentials<T: Scalar>(_ z: UnsafePointer<T>, width: Int,
+                                                into e: UnsafeMutablePointer<T>?) -> (T, T, Double) {
+        var largest = z[0]
+        for j in 1..<width { largest = max(largest, z[j]) }
+        var sum: T = 0
+        var wide = 0.0
+        for j in 0..<width {
+            let value = T.exp(z[j] - largest)
+            e?[j] = value
+            sum += value
+            wide += Double(value)
+        }
+        return (largest, sum, wide)
     }
 
     /// A row is right when its largest probability is at the target class (first one on ties).

@@ -12,7 +12,20 @@ public protocol Loss: Component {
     func cost<T: Scalar>(output: Tensor<T>, targets: Tensor<T>) -> Double
     /// d(mean cost)/d(output), written into `gradient`.
     func gradient<T: Scalar>(output: Tensor<T>, targets: Tensor<T>, into gradient: inout Tensor<T>)
+    /// Both at once, as a training step needs them: the mean cost, returned, and its gradient,
+    /// written into `gradient`. A loss whose cost and gradient share work (softmax
+    /// cross-entropy's exponentials) computes them in one pass; the default calls `cost`, then
+    /// `gradient`. It must give the same values as those two.
+    func costAndGradient<T: Scalar>(output: Tensor<T>, targets: Tensor<T>, into gradient: inout Tensor<T>) -> Double
     /// How many rows are predicted right, from the final activations (probabilities), or nil
     /// when accuracy means nothing for this loss.
     func correct<T: Scalar>(predictions: Tensor<T>, targets: Tensor<T>) -> Int?
+}
+
+extension Loss {
+    public func costAndGradient<T: Scalar>(output: Tensor<T>, targets: Tensor<T>, into gradient: inout Tensor<T>) -> Double {
+        let cost = cost(output: output, targets: targets)
+        self.gradient(output: output, targets: targets, into: &gradient)
+        return cost
+    }
 }
