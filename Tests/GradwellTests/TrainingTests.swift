@@ -252,8 +252,10 @@ import Glibc
     /// threshold): the batch's gradient as on one thread up to summation order. In float64, one
     /// gradient-descent step gives the same model to 1e-14; 54 Adam steps stay within 1e-9 (Adam divides by
     /// √v, which magnifies last-bit differences of tiny gradients); the divergence point is the
-    /// same, and the bits are the same run after run. Without slicing, 2 threads give one
-    /// thread's bits (the optimizer step shares whole tensors out between the threads).
+    /// same, and the bits are the same run after run. With no regularizer or clipping, each
+    /// thread adds up the slices' gradients of the parameters it then updates (a missed one
+    /// would show at once). Without slicing, 2 threads give one thread's bits (the optimizer
+    /// step shares whole tensors out between the threads).
     @Test func batchesSlicedAcrossThreadsTrainLikeOneThread() throws {
         func run(threads: Int, sliced: Bool, epochs: Int = 3, batch: Int = 100, optimizer: String = "adam",
                  learningRate: Double = 0.01) throws

@@ -48,6 +48,9 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
     private let loss: any Loss
     private let weightsPerRow: Int
     private let slices: [Slice]
+    /// The network's parameters in `namedParameters` order, each with its layer and whether it
+    /// is the bias.
+    private let parameters: [(parameter: Parameter<T>, layer: Int, bias: Bool)]
     // The step being run (set by `run(x:y:indices:)` before the threads start).
     private var x = Tensor<T>(), y = Tensor<T>()
     private var indices: ArraySlice<Int> = [][...]
@@ -67,6 +70,9 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
         layers = dense
         loss = network.loss
         weightsPerRow = dense.reduce(0) { $0 + $1.weights.value.count }
+        parameters = dense.indices.flatMap { index in
+            [(dense[index].weights, index, false)] + (dense[index].bias.map { [($0, index, true)] } ?? [])
+        }
         slices = (0..<BLASThreads.parts).map { _ in Slice(layers: dense.count) }
         super.init()
     }
@@ -91,7 +97,12 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
     /// Computes the batch `indices` of (x, y): sets every parameter's gradient of the batch's
     /// mean loss and returns that mean loss (without regularization). When it is not finite,
     /// `firstNonFiniteLayer` says where, and the gradients are meaningless.
-    func run(x: Tensor<T>, y: Tensor<T>, indices: ArraySlice<Int>) -> Double {
+    ///
+    /// With `addingSlices` false the slices' gradients are left apart and each parameter's is
+    /// only complete after `addSlices(intoParameter:)`: the optimizer's threads call it just
+    /// before they update that parameter (one hand-over per step fewer, and each thread adds
+    /// the gradients it then reads).
+    func run(x: Tensor<T>, y: Tensor<T>, indices: ArraySlice<Int>, addingSlices: Bool = true) -> Double {
         // The data sets' tensors are shared, not copied: assigning retains their storage.
         self.x = x
         self.y = y
@@ -102,7 +113,7 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
         var cost = 0.0
         for s in 0..<slices.count { cost += slices[s].cost * Double(slices[s].rows) }
         cost /= Double(indices.count)
-        if cost.isFinite {
+        if cost.isFinite && addingSlices {
             reducing = true
             BLASThreads.parallel(self)
         }
@@ -110,6 +121,21 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
         self.y = Tensor()
         self.indices = [][...]
         return cost
+    }
+
+    /// Whether `parameters` are this network's, in the order `addSlices(intoParameter:)` counts them.
+    func hasParameters(_ parameters: [Parameter<T>]) -> Bool {
+        parameters.count == self.parameters.count && parameters.indices.allSatisfy { parameters[$0] === self.parameters[$0].parameter }
+    }
+
+    /// Adds slices 1… of parameter `index`'s gradient into the parameter's (whole tensor), after
+    /// `run(…, addingSlices: false)`. Different parameters may be completed on different threads.
+    func addSlices(intoParameter index: Int) {
+        let (parameter, layer, bias) = parameters[index]
+        for s in 1..<slices.count {
+            Self.add(bias ? slices[s].biasGradients[layer] : slices[s].weightGradients[layer],
+                     into: parameter.gradient, part: 0, parts: 1)
+        }
     }
 
     /// The first layer whose output held NaN or infinity in any slice of the last step.
@@ -222,6 +248,8 @@ final class ParallelUpdate<T: Scalar>: ParallelJob, @unchecked Sendable {
     private var states: UnsafeMutablePointer<[Tensor<T>]>?
     private var step = 0
     private var learningRate = 0.0
+    /// A data-parallel step whose slices' gradients are still to be added (`run`'s `addingSlicesOf`).
+    private var unfinished: DataParallelStep<T>?
 
     /// Nil when the update is better done tensor by tensor.
     init?(optimizer: any Optimizer, parameters: [Parameter<T>]) {
@@ -247,18 +275,24 @@ final class ParallelUpdate<T: Scalar>: ParallelJob, @unchecked Sendable {
         super.init()
     }
 
-    /// Updates every parameter; `states` holds the optimizer state of each, in order.
-    func run(states: UnsafeMutablePointer<[Tensor<T>]>, step: Int, learningRate: Double) {
+    /// Updates every parameter; `states` holds the optimizer state of each, in order. With
+    /// `addingSlicesOf`, each parameter's gradient is first completed from that step's slices
+    /// (by the thread that updates it).
+    func run(states: UnsafeMutablePointer<[Tensor<T>]>, step: Int, learningRate: Double,
+             addingSlicesOf unfinished: DataParallelStep<T>? = nil) {
         self.states = states
         self.step = step
         self.learningRate = learningRate
+        self.unfinished = unfinished
         BLASThreads.parallel(self)
         self.states = nil
+        self.unfinished = nil
     }
 
     override func run(part: Int, parts: Int) {
         for index in 0..<parameters.count where parts == 1 || owner[index] == part {
             let parameter = parameters[index]
+            unfinished?.addSlices(intoParameter: index)
             optimizer.update(&parameter.value, gradient: parameter.gradient, state: &states![index],
                              step: step, learningRate: learningRate)
         }

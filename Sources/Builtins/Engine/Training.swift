@@ -25,6 +25,10 @@ extension Model {
         // Diagnostics read the last batch's activations from the one-thread workspace.
         let parallelStep = plan.diagnostics ? nil : dataParallelStep
         let parallelUpdate = ParallelUpdate(optimizer: plan.optimizer, parameters: parameters)
+        // With nothing between the backward pass and the update that reads the whole gradient
+        // (regularizers, clipping), the update's threads add up the slices' gradients themselves.
+        let slicesAddedByUpdate = parallelStep != nil && parallelUpdate != nil && plan.regularizers.isEmpty
+            && plan.clip == nil && parallelStep!.hasParameters(parameters)
         var order = Array(0..<n)
         var targets = Tensor<T>()
         var best: (score: Double, epoch: Int, weights: [Tensor<T>])?
@@ -68,7 +72,7 @@ extension Model {
                 var cost: Double
                 let parallel = parallelStep?.accepts(rows: indices.count) == true
                 if parallel {
-                    cost = parallelStep!.run(x: x, y: y, indices: indices)
+                    cost = parallelStep!.run(x: x, y: y, indices: indices, addingSlices: !slicesAddedByUpdate)
                 } else {
                     x.gatherRows(indices, into: &trainingWorkspace.activations[0])
                     y.gatherRows(indices, into: &targets)
@@ -99,7 +103,8 @@ extension Model {
                 if let parallelUpdate {
                     let step = optimizerStep
                     optimizerState.withUnsafeMutableBufferPointer { states in
-                        parallelUpdate.run(states: states.baseAddress!, step: step, learningRate: learningRate)
+                        parallelUpdate.run(states: states.baseAddress!, step: step, learningRate: learningRate,
+                                           addingSlicesOf: parallel && slicesAddedByUpdate ? parallelStep : nil)
                     }
                 } else {
                     for index in 0..<parameters.count {
