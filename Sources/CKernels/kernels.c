@@ -54,7 +54,7 @@ BIAS_RELU(gw_bias_relu_f64, double)
 // The select is written as a bit mask so the compiler vectorizes it (a conditional store would
 // stay scalar): all ones where a > 0, zeros elsewhere; masking gives exactly g or +0.
 #define RELU_BACKWARD(NAME, T, U)                                                                 \
-    GW_CLONES void NAME(const T *restrict a, T *restrict g, ptrdiff_t count, T slope, int leaky) { \
+    GW_CLONES void NAME(const T *restrict a, const T *g, T *out, ptrdiff_t count, T slope, int leaky) { \
         if (leaky) {                                                                              \
             for (ptrdiff_t i = 0; i < count; i++) {                                               \
                 T kept = g[i], scaled = g[i] * slope;                                             \
@@ -62,14 +62,14 @@ BIAS_RELU(gw_bias_relu_f64, double)
                 memcpy(&k, &kept, sizeof k);                                                      \
                 memcpy(&s, &scaled, sizeof s);                                                    \
                 U bits = (k & mask) | (s & ~mask);                                                \
-                memcpy(&g[i], &bits, sizeof bits);                                                \
+                memcpy(&out[i], &bits, sizeof bits);                                              \
             }                                                                                     \
         } else {                                                                                  \
             for (ptrdiff_t i = 0; i < count; i++) {                                               \
                 U mask = (U)0 - (U)(a[i] > 0), k;                                                 \
                 memcpy(&k, &g[i], sizeof k);                                                      \
                 k &= mask;                                                                        \
-                memcpy(&g[i], &k, sizeof k);                                                      \
+                memcpy(&out[i], &k, sizeof k);                                                    \
             }                                                                                     \
         }                                                                                         \
     }

@@ -20,8 +20,7 @@ public final class ActivationLayer<T: Scalar>: Layer {
     public func backward(input: Tensor<T>, output: Tensor<T>, outputGradient: Tensor<T>,
                          inputGradient: inout Tensor<T>, computeInputGradient: Bool) {
         guard computeInputGradient else { return }
-        Kernels.copy(outputGradient, into: &inputGradient)
-        activation.backward(output: output, gradient: &inputGradient)
+        activation.backward(output: output, gradient: outputGradient, into: &inputGradient)
     }
 
     public var outputActivation: Activation? { activation }

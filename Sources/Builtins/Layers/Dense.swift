@@ -45,8 +45,7 @@ public final class Dense<T: Scalar>: Layer {
                          inputGradient: inout Tensor<T>, computeInputGradient: Bool,
                          preActivationGradient: inout Tensor<T>, weightGradient: inout Tensor<T>,
                          biasGradient: inout Tensor<T>) {
-        Kernels.copy(outputGradient, into: &preActivationGradient)
-        activation.backward(output: output, gradient: &preActivationGradient)
+        activation.backward(output: output, gradient: outputGradient, into: &preActivationGradient)
         // dW = dZᵀ · X, db = column sums of dZ, dX = dZ · W.
         Kernels.matmul(preActivationGradient, transposeA: true, input, into: &weightGradient)
         if bias != nil { Kernels.columnSums(preActivationGradient, into: &biasGradient) }

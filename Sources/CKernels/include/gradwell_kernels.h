@@ -10,9 +10,10 @@
 void gw_bias_relu_f32(float *x, const float *bias, ptrdiff_t rows, ptrdiff_t columns, float slope, int leaky);
 void gw_bias_relu_f64(double *x, const double *bias, ptrdiff_t rows, ptrdiff_t columns, double slope, int leaky);
 
-// g[i] = a[i] > 0 ? g[i] : (leaky ? g[i] * slope : 0), given the activation's output a.
-void gw_relu_backward_f32(const float *a, float *g, ptrdiff_t count, float slope, int leaky);
-void gw_relu_backward_f64(const double *a, double *g, ptrdiff_t count, double slope, int leaky);
+// out[i] = a[i] > 0 ? g[i] : (leaky ? g[i] * slope : 0), given the activation's output a;
+// `out` may be `g` (in place).
+void gw_relu_backward_f32(const float *a, const float *g, float *out, ptrdiff_t count, float slope, int leaky);
+void gw_relu_backward_f64(const double *a, const double *g, double *out, ptrdiff_t count, double slope, int leaky);
 
 // Adam with bias correction factors c1 = 1/(1-β1^t), c2 = 1/(1-β2^t) and ε outside the root:
 //   m = β1 m + (1-β1) g;  v = β2 v + (1-β2) g g;  p -= lr (m c1) / (sqrt(v c2) + ε)

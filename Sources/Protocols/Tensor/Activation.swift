@@ -103,11 +103,11 @@ public enum Activation: Sendable, Equatable {
                     break
                 case .relu:
                     if let a = pa.baseAddress, let g = pg.baseAddress {
-                        T.reluBackward(output: a, gradient: g, count: pg.count, slope: 0, leaky: false)
+                        T.reluBackward(output: a, gradient: g, into: g, count: pg.count, slope: 0, leaky: false)
                     }
                 case .leakyRelu(let slope):
                     if let a = pa.baseAddress, let g = pg.baseAddress {
-                        T.reluBackward(output: a, gradient: g, count: pg.count, slope: T(slope), leaky: true)
+                        T.reluBackward(output: a, gradient: g, into: g, count: pg.count, slope: T(slope), leaky: true)
                     }
                 case .sigmoid:
                     for i in pg.indices { pg[i] *= pa[i] * (1 - pa[i]) }
@@ -121,6 +121,33 @@ public enum Activation: Sendable, Equatable {
                         for j in 0..<width { dot += pg[base + j] * pa[base + j] }
                         for j in 0..<width { pg[base + j] = pa[base + j] * (pg[base + j] - dot) }
                         base += width
+                    }
+                }
+            }
+        }
+    }
+
+    /// dL/dz into `result` (resized), given dL/da (`gradient`, left as it is) and the
+    /// activation's output `a`: the values of copying `gradient` and calling
+    /// `backward(output:gradient:)`, in one pass for ReLU and leaky ReLU.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func backward<T: Scalar>(output a: Tensor<T>, gradient g: Tensor<T>, into result: inout Tensor<T>) {
+        let slope: T, leaky: Bool
+        switch self {
+        case .relu: slope = 0; leaky = false
+        case .leakyRelu(let s): slope = T(s); leaky = true
+        default:
+            Kernels.copy(g, into: &result)
+            backward(output: a, gradient: &result)
+            return
+        }
+        precondition(a.count == g.count, "activation backward: output and gradient shapes differ")
+        result.resize(rows: g.rows, columns: g.columns)
+        a.storage.withUnsafeBufferPointer { pa in
+            g.storage.withUnsafeBufferPointer { pg in
+                result.storage.withUnsafeMutableBufferPointer { out in
+                    if let a = pa.baseAddress, let g = pg.baseAddress, let out = out.baseAddress {
+                        T.reluBackward(output: a, gradient: g, into: out, count: pg.count, slope: slope, leaky: leaky)
                     }
                 }
             }

@@ -24,9 +24,9 @@ where RawSignificand: FixedWidthInteger {
     /// x[r][c] = v < 0 ? (leaky ? v·slope : 0) : v with v = x[r][c] + bias[c] (vectorized C).
     static func biasRelu(_ x: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, rows: Int, columns: Int,
                          slope: Self, leaky: Bool)
-    /// g[i] = a[i] > 0 ? g[i] : (leaky ? g[i]·slope : 0) (vectorized C).
-    static func reluBackward(output a: UnsafePointer<Self>, gradient g: UnsafeMutablePointer<Self>, count: Int,
-                             slope: Self, leaky: Bool)
+    /// out[i] = a[i] > 0 ? g[i] : (leaky ? g[i]·slope : 0) (vectorized C); `out` may be `g`.
+    static func reluBackward(output a: UnsafePointer<Self>, gradient g: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>,
+                             count: Int, slope: Self, leaky: Bool)
     /// Adam's update with ε outside the root and no weight decay (vectorized C).
     static func adam(parameter: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>,
                      first: UnsafeMutablePointer<Self>, second: UnsafeMutablePointer<Self>, count: Int,
@@ -48,9 +48,9 @@ extension Float: Scalar {
                                                   columns: Int, slope: Float, leaky: Bool) {
         gw_bias_relu_f32(x, bias, rows, columns, slope, leaky ? 1 : 0)
     }
-    @inline(__always) public static func reluBackward(output a: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>,
-                                                      count: Int, slope: Float, leaky: Bool) {
-        gw_relu_backward_f32(a, g, count, slope, leaky ? 1 : 0)
+    @inline(__always) public static func reluBackward(output a: UnsafePointer<Float>, gradient g: UnsafePointer<Float>,
+                                                      into out: UnsafeMutablePointer<Float>, count: Int, slope: Float, leaky: Bool) {
+        gw_relu_backward_f32(a, g, out, count, slope, leaky ? 1 : 0)
     }
     @inline(__always) public static func adam(parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                                               first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, count: Int,
@@ -88,9 +88,9 @@ extension Double: Scalar {
                                                   columns: Int, slope: Double, leaky: Bool) {
         gw_bias_relu_f64(x, bias, rows, columns, slope, leaky ? 1 : 0)
     }
-    @inline(__always) public static func reluBackward(output a: UnsafePointer<Double>, gradient g: UnsafeMutablePointer<Double>,
-                                                      count: Int, slope: Double, leaky: Bool) {
-        gw_relu_backward_f64(a, g, count, slope, leaky ? 1 : 0)
+    @inline(__always) public static func reluBackward(output a: UnsafePointer<Double>, gradient g: UnsafePointer<Double>,
+                                                      into out: UnsafeMutablePointer<Double>, count: Int, slope: Double, leaky: Bool) {
+        gw_relu_backward_f64(a, g, out, count, slope, leaky ? 1 : 0)
     }
     @inline(__always) public static func adam(parameter: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>,
                                               first: UnsafeMutablePointer<Double>, second: UnsafeMutablePointer<Double>, count: Int,
