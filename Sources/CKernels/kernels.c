@@ -102,3 +102,33 @@ ADAM(gw_adam_f64, double, GW_SQRT)
     }
 COLUMN_SUMS(gw_column_sums_f32, float)
 COLUMN_SUMS(gw_column_sums_f64, double)
+
+// Subnormal numbers: flushed to zero (x86 MXCSR FTZ and DAZ bits; AArch64 FPCR.FZ) or kept
+// (IEEE gradual underflow). The setting belongs to the calling thread.
+#define GW_MXCSR_FLUSH 0x8040u
+void gw_set_flush_denormals(int flush) {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned csr = __builtin_ia32_stmxcsr();
+    csr = flush ? (csr | GW_MXCSR_FLUSH) : (csr & ~GW_MXCSR_FLUSH);
+    __builtin_ia32_ldmxcsr(csr);
+#elif defined(__aarch64__)
+    unsigned long fpcr;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
+    fpcr = flush ? (fpcr | (1ul << 24)) : (fpcr & ~(1ul << 24));
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(fpcr));
+#else
+    (void)flush;
+#endif
+}
+
+int gw_flushes_denormals(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return (__builtin_ia32_stmxcsr() & GW_MXCSR_FLUSH) == GW_MXCSR_FLUSH;
+#elif defined(__aarch64__)
+    unsigned long fpcr;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
+    return (fpcr >> 24) & 1;
+#else
+    return 0;
+#endif
+}

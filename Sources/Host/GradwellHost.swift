@@ -26,6 +26,8 @@ public enum GradwellHost {
           --max-elements N     most elements in any one tensor (default 268435456)
           --max-epochs N       most epochs one train may ask for (default 1000000000)
           --threads N          compute threads (default 1; results are bit-identical for a fixed count)
+          --denormals MODE     flush (default: subnormal numbers become zero, no slow path) or keep
+                               (IEEE gradual underflow, as NumPy and PyTorch)
           --data-root DIR      every path a request names must resolve inside DIR (relative ones are
                                taken from DIR); others are refused with -32602
           --record FILE        append every request, response and notification to FILE (a run log)
@@ -41,6 +43,7 @@ public enum GradwellHost {
     static func run(registry baseRegistry: Registry, arguments: [String]) -> Int32 {
         var limits = Limits()
         var threads = 1
+        var denormals = Denormals.flush
         var positional: [String] = []
         var json = false
         var verify = false
@@ -79,6 +82,13 @@ public enum GradwellHost {
             case "--threads":
                 guard let n = value(argument) else { return 2 }
                 threads = n
+            case "--denormals":
+                index += 1
+                guard index < arguments.count, let mode = Denormals(rawValue: arguments[index]) else {
+                    FileHandle.standardError.write(Data("gradwell: --denormals needs flush or keep\n\(usage)\n".utf8))
+                    return 2
+                }
+                denormals = mode
             case "--json":
                 json = true
             case "--verify":
@@ -122,6 +132,7 @@ public enum GradwellHost {
             }
             index += 1
         }
+        Denormals.set(denormals)
         BLASThreads.set(threads)
         Server.installSignalHandlers()
         let registry: Registry
@@ -133,7 +144,7 @@ public enum GradwellHost {
             return 2
         }
         let session = Session(registry: registry, limits: limits)
-        session.workerArguments = ["--threads", "1", "--max-line-bytes", String(limits.maxLineBytes),
+        session.workerArguments = ["--threads", "1", "--denormals", denormals.rawValue, "--max-line-bytes", String(limits.maxLineBytes),
                                    "--max-elements", String(limits.maxElements), "--max-epochs", String(limits.maxEpochs)]
             + (limits.dataRoot.map { ["--data-root", $0] } ?? [])
             + PluginLoader.paths(flags: pluginFlags, environment: [:]).flatMap { ["--plugin", $0] }

@@ -132,6 +132,7 @@ enum Methods {
                                "max_epochs": .int(session.limits.maxEpochs)]),
             "data_root": session.limits.dataRoot.map { .string($0) } ?? .null,
             "blas_threads": .int(BLASThreads.current),
+            "denormals": .string(Denormals.current.rawValue),
         ])
     }
 

@@ -18,6 +18,48 @@ import Testing
         #expect(host.finish() == 0)
     }
 
+    /// Subnormal numbers are flushed to zero by default on every compute thread (`initialize`
+    /// says so), kept with `--denormals keep`. A float32 dense layer of weights 1e-20 fed inputs
+    /// of 1e-20: each product is 1e-40, subnormal. Flushed, every output is exactly 0; kept, each
+    /// is the sum of 512 of them, 5.1e-38 (a normal number). 128 rows × 512 × 64 is a product the
+    /// host cuts across its two threads, so the worker thread's rows are checked too.
+    @Test func denormalsAreFlushedUnlessAskedToKeep() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("tiny-weights.json").path
+        let maker = try HostProcess()
+        maker.result("model/create", ["name": "m", "input": 512, "layers": [["type": "dense", "units": 64]],
+                                      "loss": "mse", "dtype": "float32", "seed": 1])
+        maker.result("model/save", ["model": "m", "path": path])
+        #expect(maker.finish() == 0)
+        var file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        var parameters = try #require(file["parameters"] as? [[String: Any]])
+        parameters[0]["values"] = [Double](repeating: 1e-20, count: 64 * 512)
+        file["parameters"] = parameters
+        try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: path))
+        let x = [[Double]](repeating: [Double](repeating: 1e-20, count: 512), count: 128)
+
+        func outputs(_ arguments: [String]) throws -> (mode: String?, y: [Double]) {
+            let host = try HostProcess(arguments: arguments)
+            let mode = host.result("initialize")["denormals"] as? String
+            host.result("model/load", ["name": "m", "path": path])
+            let y = try #require(host.result("predict", ["model": "m", "x": x])["y"] as? [[Double]])
+            #expect(host.finish() == 0)
+            return (mode, Array(y.joined()))
+        }
+        let flushed = try outputs(["--threads", "2"])
+        #expect(flushed.mode == "flush")
+        #expect(flushed.y.count == 128 * 64 && flushed.y.allSatisfy { $0 == 0 })
+        let kept = try outputs(["--threads", "2", "--denormals", "keep"])
+        #expect(kept.mode == "keep")
+        #expect(kept.y.count == 128 * 64 && kept.y.allSatisfy { abs($0 - 512e-40) < 1e-40 })
+        #expect(try outputs(["--denormals", "flush"]).y.allSatisfy { $0 == 0 })
+
+        let wrong = try HostProcess(arguments: ["--denormals", "sometimes"])
+        #expect(wrong.waitForExit() == 2)
+    }
+
     @Test func garbageLineIsAParseErrorWithNullID() throws {
         let host = try HostProcess()
         host.send("this is not json")

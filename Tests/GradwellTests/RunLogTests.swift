@@ -53,6 +53,42 @@ import Glibc
         #expect(message.contains("identical"))
     }
 
+    /// The log's header records how subnormal numbers were treated, and a replay uses that
+    /// mode: a float32 weight of 1e-20 times an input of 1e-20 predicts 1e-40 recorded with
+    /// `--denormals keep` (0 when flushed, the default), and the replay of that log agrees; the
+    /// same log with its header saying `flush` does not.
+    @Test func replayTreatsDenormalsAsRecorded() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = directory.appendingPathComponent("tiny.json").path
+        let maker = try HostProcess()
+        maker.result("model/create", ["name": "m", "input": 1, "layers": [dense(1)], "loss": "mse", "dtype": "float32", "seed": 1])
+        maker.result("model/save", ["model": "m", "path": model])
+        #expect(maker.finish() == 0)
+        var file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model))) as? [String: Any])
+        var parameters = try #require(file["parameters"] as? [[String: Any]])
+        parameters[0]["values"] = [1e-20]
+        file["parameters"] = parameters
+        try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: model))
+
+        let log = directory.appendingPathComponent("keep.jsonl").path
+        let host = try HostProcess(arguments: ["--record", log, "--denormals", "keep"])
+        host.result("model/load", ["name": "m", "path": model])
+        let y = try #require(host.result("predict", ["model": "m", "x": [[1e-20]]])["y"] as? [[Double]])
+        #expect(y[0][0] > 0 && y[0][0] < 1.2e-38)
+        #expect(host.finish() == 0)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")
+        #expect(lines.first?.contains("\"denormals\":\"keep\"") == true)
+        var (status, message) = try runBinary(["replay", log, "--verify"])
+        #expect(status == 0, "\(message)")
+
+        let flushed = directory.appendingPathComponent("flush.jsonl").path
+        try ([lines[0].replacingOccurrences(of: "\"denormals\":\"keep\"", with: "\"denormals\":\"flush\"")] + lines.dropFirst())
+            .joined(separator: "\n").write(toFile: flushed, atomically: true, encoding: .utf8)
+        (status, message) = try runBinary(["replay", flushed, "--verify"])
+        #expect(status == 1 && message.contains("differs"), "\(message)")
+    }
+
     @Test func replayNamesTheFirstLineThatDiffers() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -26,6 +26,11 @@ void gw_adam_f64(double *p, const double *g, double *m, double *v, ptrdiff_t cou
 void gw_column_sums_f32(const float *x, float *sums, ptrdiff_t rows, ptrdiff_t columns);
 void gw_column_sums_f64(const double *x, double *sums, ptrdiff_t rows, ptrdiff_t columns);
 
+// Whether the calling thread's arithmetic flushes subnormal numbers to zero (inputs and results:
+// x86 FTZ and DAZ, AArch64 FZ), or keeps them (IEEE gradual underflow, the default).
+void gw_set_flush_denormals(int flush);
+int gw_flushes_denormals(void);
+
 // A hint for a spin-wait loop (the worker pool's): x86 PAUSE, AArch64 YIELD.
 static inline void gw_spin_hint(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -44,6 +44,13 @@ struct ReplayCommand {
                 guard version == Session.protocolVersion else {
                     return fail("\(path): recorded with protocol \(version.map(String.init) ?? "unknown"); this host speaks protocol \(Session.protocolVersion)", status: 2)
                 }
+                // Replayed with the recorded treatment of subnormal numbers (logs from before
+                // the setting was recorded ran with IEEE gradual underflow).
+                let recorded = message["params"]?["denormals"]?.stringValue
+                guard let denormals = recorded.map({ Denormals(rawValue: $0) }) ?? .keep else {
+                    return fail("\(path):1: unknown denormals mode \(recorded ?? "")", status: 2)
+                }
+                Denormals.set(denormals)
                 continue
             }
             if method == RunLog.unparsedMethod {

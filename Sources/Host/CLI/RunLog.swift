@@ -48,7 +48,7 @@ final class RunLog: @unchecked Sendable {
             "jsonrpc": "2.0", "method": .string(Self.headerMethod),
             "params": .object([
                 "gradwell": .string(Session.version), "protocol": .int(Session.protocolVersion), "build": .string(build),
-                "blas_threads": .int(threads), "blas": "OpenBLAS",
+                "blas_threads": .int(threads), "denormals": .string(Denormals.current.rawValue), "blas": "OpenBLAS",
                 "machine": .object(["os": .string(text(system.sysname)), "release": .string(text(system.release)),
                                     "arch": .string(text(system.machine)), "cores": .int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))]),
                 "started": .string(ISO8601DateFormatter().string(from: Date())),

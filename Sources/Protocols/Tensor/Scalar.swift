@@ -194,6 +194,15 @@ public enum BLASThreads {
         insideParallel = false
     }
 
+    /// Gives every worker thread `Denormals.current` (a worker takes it when it starts, too).
+    static func applyDenormalsOnWorkers() {
+        guard let pool else { return }
+        var nothing = 0
+        withUnsafePointer(to: &nothing) { pool.run(denormalsPart, UnsafeRawPointer($0)) }
+    }
+
+    static let denormalsPart: WorkerPool.Task = { _, _, _ in Denormals.applyToCallingThread() }
+
     static let parallelPart: WorkerPool.Task = { context, part, parts in
         Unmanaged<ParallelJob>.fromOpaque(context!).takeUnretainedValue().run(part: part, parts: parts)
     }

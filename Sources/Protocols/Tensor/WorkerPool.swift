@@ -51,6 +51,7 @@ final class WorkerPool: @unchecked Sendable {
         let box = Unmanaged.passRetained(WorkerStart(pool: self, part: part))
         pthread_create(&thread, nil, { argument in
             let start = Unmanaged<WorkerStart>.fromOpaque(argument!).takeRetainedValue()
+            Denormals.applyToCallingThread()
             start.pool.work(part: start.part)
             return nil
         }, box.toOpaque())
