@@ -47,7 +47,7 @@ public final class Dense<T: Scalar>: Layer {
                          biasGradient: inout Tensor<T>) {
         activation.backward(output: output, gradient: outputGradient, into: &preActivationGradient)
         // dW = dZᵀ · X, db = column sums of dZ, dX = dZ · W.
-        Kernels.matmul(preActivationGradient, transposeA: true, input, into: &weightGradient)
+        Kernels.matmul(preActivationGradient, transposeA: true, input, into: &weightGradient, rowBlocks: true)
         if bias != nil { Kernels.columnSums(preActivationGradient, into: &biasGradient) }
         if computeInputGradient {
             Kernels.matmul(preActivationGradient, weights.value, into: &inputGradient)

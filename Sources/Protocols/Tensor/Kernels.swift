@@ -2,10 +2,16 @@
 /// element-wise loops are plain loops over contiguous buffers that the compiler vectorizes.
 public enum Kernels {
     /// c = alpha * op(a) * op(b) + beta * c, with `c` resized to the product's shape when beta is 0.
+    ///
+    /// `rowBlocks`: a product large enough to be cut across the host's threads is cut into blocks
+    /// of c's rows (contiguous memory) rather than of its longer side. For a weight gradient,
+    /// which the optimizer's update reads next in contiguous ranges, one per thread: each thread
+    /// then updates the part it has just written (mnist at 2 threads: 114k samples/s against
+    /// 103k, median of 6 hosts each).
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func matmul<T: Scalar>(_ a: Tensor<T>, transposeA: Bool = false,
                                          _ b: Tensor<T>, transposeB: Bool = false,
-                                         into c: inout Tensor<T>, alpha: T = 1, beta: T = 0) {
+                                         into c: inout Tensor<T>, alpha: T = 1, beta: T = 0, rowBlocks: Bool = false) {
         let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
         let n = transposeB ? b.rows : b.columns
@@ -23,7 +29,7 @@ public enum Kernels {
                 c.storage.withUnsafeMutableBufferPointer { pc in
                     T.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                            a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
-                           beta: beta, c: pc.baseAddress!, ldc: ldc)
+                           beta: beta, c: pc.baseAddress!, ldc: ldc, rowBlocks: rowBlocks)
                 }
             }
         }

@@ -17,10 +17,11 @@ where RawSignificand: FixedWidthInteger {
     static func log(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
-    /// C = alpha * op(A) * op(B) + beta * C on row-major storage, through BLAS.
+    /// C = alpha * op(A) * op(B) + beta * C on row-major storage, through BLAS. `rowBlocks`:
+    /// when the product is cut across threads, cut C into blocks of rows (see `Kernels.matmul`).
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
-                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int, rowBlocks: Bool)
     /// x[r][c] = v < 0 ? (leaky ? v·slope : 0) : v with v = x[r][c] + bias[c] (vectorized C).
     static func biasRelu(_ x: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, rows: Int, columns: Int,
                          slope: Self, leaky: Bool)
@@ -74,11 +75,11 @@ extension Float: Scalar {
     @inline(__always) public static func tanh(_ x: Float) -> Float { tanhf(x) }
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, rowBlocks: Bool) {
         var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                       lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
                                       a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
-                                      double: false)
+                                      double: false, rowBlocks: rowBlocks)
         BLASThreads.gemm(&job)
     }
 }
@@ -114,11 +115,11 @@ extension Double: Scalar {
     @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                             a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, rowBlocks: Bool) {
         var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                       lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
                                       a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
-                                      double: true)
+                                      double: true, rowBlocks: rowBlocks)
         BLASThreads.gemm(&job)
     }
 }
@@ -254,13 +255,16 @@ public enum BLASThreads {
         var alpha: Double, beta: Double
         var a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutableRawPointer
         var double: Bool
+        /// Cut by rows of C even when C is wider than tall (when there are enough rows).
+        var rowBlocks: Bool
     }
 
-    /// Part `part` of a product: a block of C's rows (or columns, when C is wider than tall),
-    /// with the same rows of op(A) (or columns of op(B)).
+    /// Part `part` of a product: a block of C's rows (or columns, when C is wider than tall and
+    /// rows were not asked for, or are too few to give each part 16), with the same rows of
+    /// op(A) (or columns of op(B)).
     static let gemmPart: WorkerPool.Task = { context, part, parts in
         let job = context!.load(as: GemmJob.self)
-        let byRows = job.m >= job.n
+        let byRows = job.m >= job.n || (job.rowBlocks && job.m >= 16 * parts)
         let length = byRows ? job.m : job.n
         let start = length * part / parts, end = length * (part + 1) / parts
         let rowStart = byRows ? start : 0, rows = byRows ? end - start : job.m
