@@ -120,15 +120,3 @@ void gw_set_flush_denormals(int flush) {
     (void)flush;
 #endif
 }
-
-int gw_flushes_denormals(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    return (__builtin_ia32_stmxcsr() & GW_MXCSR_FLUSH) == GW_MXCSR_FLUSH;
-#elif defined(__aarch64__)
-    unsigned long fpcr;
-    __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
-    return (fpcr >> 24) & 1;
-#else
-    return 0;
-#endif
-}

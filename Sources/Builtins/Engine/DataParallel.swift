@@ -128,13 +128,14 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
         parameters.count == self.parameters.count && parameters.indices.allSatisfy { parameters[$0] === self.parameters[$0].parameter }
     }
 
-    /// Adds slices 1… of parameter `index`'s gradient into the parameter's (whole tensor), after
-    /// `run(…, addingSlices: false)`. Different parameters may be completed on different threads.
-    func addSlices(intoParameter index: Int) {
+    /// Adds slices 1… of parameter `index`'s gradient into the parameter's, all of it or the
+    /// range `part` of `parts`: after `run(…, addingSlices: false)` the optimizer's threads call
+    /// it for the parameters they update, and `reduce` for a range of every parameter.
+    func addSlices(intoParameter index: Int, part: Int = 0, parts: Int = 1) {
         let (parameter, layer, bias) = parameters[index]
         for s in 1..<slices.count {
             Self.add(bias ? slices[s].biasGradients[layer] : slices[s].weightGradients[layer],
-                     into: parameter.gradient, part: 0, parts: 1)
+                     into: parameter.gradient, part: part, parts: parts)
         }
     }
 
@@ -199,15 +200,7 @@ final class DataParallelStep<T: Scalar>: ParallelJob, @unchecked Sendable {
 
     /// Adds slices 1… into the parameters' gradients; part `part` takes a range of each tensor.
     private func reduce(part: Int, parts: Int) {
-        for index in 0..<layers.count {
-            let layer = layers[index]
-            for s in 1..<slices.count {
-                Self.add(slices[s].weightGradients[index], into: layer.weights.gradient, part: part, parts: parts)
-                if let bias = layer.bias {
-                    Self.add(slices[s].biasGradients[index], into: bias.gradient, part: part, parts: parts)
-                }
-            }
-        }
+        for index in 0..<parameters.count { addSlices(intoParameter: index, part: part, parts: parts) }
     }
 
     /// target[i] += source[i] for i in part `part` of the elements. `target` is a tensor held by

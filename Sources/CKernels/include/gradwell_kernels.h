@@ -29,7 +29,6 @@ void gw_column_sums_f64(const double *x, double *sums, ptrdiff_t rows, ptrdiff_t
 // Whether the calling thread's arithmetic flushes subnormal numbers to zero (inputs and results:
 // x86 FTZ and DAZ, AArch64 FZ), or keeps them (IEEE gradual underflow, the default).
 void gw_set_flush_denormals(int flush);
-int gw_flushes_denormals(void);
 
 // A hint for a spin-wait loop (the worker pool's): x86 PAUSE, AArch64 YIELD.
 static inline void gw_spin_hint(void) {

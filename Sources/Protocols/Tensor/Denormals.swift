@@ -28,7 +28,4 @@ public enum Denormals: String, Sendable, CaseIterable {
     static func applyToCallingThread() {
         gw_set_flush_denormals(current == .flush ? 1 : 0)
     }
-
-    /// Whether the calling thread's arithmetic flushes subnormal numbers now.
-    public static var callingThreadFlushes: Bool { gw_flushes_denormals() != 0 }
 }
