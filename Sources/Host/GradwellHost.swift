@@ -56,7 +56,7 @@ public enum GradwellHost {
         func value(_ flag: String) -> Int? {
             index += 1
             guard index < arguments.count, let number = Int(arguments[index]), number > 0 else {
-                FileHandle.standardError.write(Data("gradwell: \(flag) needs a positive integer\n".utf8))
+                FileHandle.standardError.write(Data("gradwell: \(flag) needs a positive integer\n\(usage)\n".utf8))
                 return nil
             }
             return number
@@ -81,6 +81,10 @@ public enum GradwellHost {
                 limits.maxEpochs = n
             case "--threads":
                 guard let n = value(argument) else { return 2 }
+                guard n <= BLASThreads.maximum else {
+                    FileHandle.standardError.write(Data("gradwell: --threads takes 1 to \(BLASThreads.maximum), got \(n)\n\(usage)\n".utf8))
+                    return 2
+                }
                 threads = n
             case "--denormals":
                 index += 1
@@ -133,7 +137,10 @@ public enum GradwellHost {
             index += 1
         }
         Denormals.set(denormals)
-        BLASThreads.set(threads)
+        if let failure = BLASThreads.set(threads) {
+            FileHandle.standardError.write(Data("gradwell: cannot start \(threads - 1) worker threads for --threads \(threads): \(failure)\n".utf8))
+            return 2
+        }
         Server.installSignalHandlers()
         let registry: Registry
         do {

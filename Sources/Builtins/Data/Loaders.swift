@@ -192,10 +192,13 @@ public enum DataLoaders {
             (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) }
         }
         let rows = dimensions[0]
-        let columns = dimensions.dropFirst().reduce(1, *)
-        guard Double(rows) * Double(columns) <= Double(maxElements) else {
-            var error = DataFileError("the file holds \(rows) × \(columns) values, more than \(maxElements) (raise --max-elements)", offset: 4); error.exceedsLimit = true; throw error
+        // In Double first: 255 dimensions of 2^32 - 1 overflow an Int.
+        let columnCount = dimensions.dropFirst().reduce(1.0) { $0 * Double($1) }
+        guard columnCount <= Double(maxElements), Double(rows) * columnCount <= Double(maxElements) else {
+            let shape = dimensions.map(String.init).joined(separator: " × ")
+            var error = DataFileError("the file holds \(shape) values, more than \(maxElements) (raise --max-elements)", offset: 4); error.exceedsLimit = true; throw error
         }
+        let columns = dimensions.dropFirst().reduce(1, *)
         let needed = rows * columns * size
         guard bytes.count - headerEnd >= needed else {
             throw DataFileError("the header promises \(needed) bytes of data, the file has \(bytes.count - headerEnd)", offset: bytes.count)

@@ -86,6 +86,20 @@ public struct Normalization: Sendable, Equatable, Codable {
     /// The statistics of `features` (row-major, `columns` wide); a constant feature gets std 1
     /// so that it maps to zero instead of dividing by zero.
     public static func of(_ features: [Double], columns: Int) -> Normalization {
+        let plain = moments(features, columns: columns)
+        if plain.mean.allSatisfy(\.isFinite) && plain.std.allSatisfy(\.isFinite) { return plain }
+        // Finite values near ±1.8e308 overflow the sums: the same over each column divided by
+        // its largest magnitude, scaled back.
+        var scale = [Double](repeating: 0, count: columns)
+        for (i, x) in features.enumerated() where abs(x) > scale[i % columns] { scale[i % columns] = abs(x) }
+        scale = scale.map { $0 > 0 && $0.isFinite ? $0 : 1 }
+        var scaled = features
+        for i in scaled.indices { scaled[i] /= scale[i % columns] }
+        let unit = moments(scaled, columns: columns)
+        return Normalization(mean: zip(unit.mean, scale).map { $0 * $1 }, std: zip(unit.std, scale).map { $0 * $1 })
+    }
+
+    private static func moments(_ features: [Double], columns: Int) -> Normalization {
         let rows = columns == 0 ? 0 : features.count / columns
         var mean = [Double](repeating: 0, count: columns)
         var variance = [Double](repeating: 0, count: columns)
@@ -102,7 +116,12 @@ public struct Normalization: Sendable, Equatable, Codable {
     /// Applies (x - mean) / std to row-major features in place.
     public func apply(to features: inout [Double], columns: Int) {
         guard columns == mean.count, columns > 0 else { return }
-        for i in features.indices { let c = i % columns; features[i] = (features[i] - mean[c]) / std[c] }
+        for i in features.indices {
+            let c = i % columns, x = features[i]
+            features[i] = (x - mean[c]) / std[c]
+            // x − mean can overflow where both are near ±1.8e308; divided first, it cannot.
+            if !features[i].isFinite && x.isFinite { features[i] = x / std[c] - mean[c] / std[c] }
+        }
     }
 }
 

@@ -128,8 +128,11 @@ extension Model where T == Double {
             entries.append(GradientCheckReport.Entry(parameter: named[tensor].name, index: index, analytic: exact, numeric: numeric))
         }
 
+        /// ‖g − g̃‖ / (‖g‖ + ‖g̃‖) from the three sums of squares; 0 when both are zero, NaN
+        /// (so not passed) when a gradient or the difference is not finite.
         func relative(_ d: Double, _ a: Double, _ n: Double) -> Double {
             let denominator = a.squareRoot() + n.squareRoot()
+            guard d.isFinite, denominator.isFinite else { return .nan }
             return denominator > 0 ? d.squareRoot() / denominator : 0
         }
         let sums = perParameter.reduce((0.0, 0.0, 0.0)) { ($0.0 + $1.dot, $0.1 + $1.analytic, $0.2 + $1.numeric) }

@@ -67,6 +67,15 @@ extension Model {
                              epochsTrained: epochsTrained, normalization: normalization)
     }
 
+    /// A saved tensor in this model's dtype; refused when a value does not fit (1e300 in float32).
+    private static func tensor(_ saved: ModelSnapshot.TensorValues, what: String) throws -> Tensor<T> {
+        let storage = saved.values.map { T($0) }
+        if let index = storage.firstIndex(where: { !$0.isFinite }) {
+            throw GradwellError(.io, "\(what)[\(index)] = \(saved.values[index]) does not fit in \(T.self == Float.self ? "float32" : "float64")")
+        }
+        return Tensor(rows: saved.rows, columns: saved.columns, storage: storage)
+    }
+
     /// Overwrites this freshly built model's state with `snapshot`'s, checking every shape.
     public func restore(_ snapshot: ModelSnapshot) throws {
         let named = network.namedParameters
@@ -75,12 +84,24 @@ extension Model {
         }
         for (entry, saved) in zip(named, snapshot.parameters) {
             let value = entry.parameter.value
+            guard saved.name == entry.name else {
+                throw GradwellError(.io, "the file's parameter tensors are out of order: \(entry.name) expected, \"\(saved.name)\" found")
+            }
             guard saved.rows == value.rows, saved.columns == value.columns, saved.values.count == value.count else {
                 throw GradwellError(.io, "\(entry.name) is (\(saved.rows), \(saved.columns)) in the file, the architecture needs (\(value.rows), \(value.columns))")
             }
-            entry.parameter.value = Tensor(rows: saved.rows, columns: saved.columns, storage: saved.values.map { T($0) })
+            entry.parameter.value = try Self.tensor(saved, what: entry.name)
         }
-        for (layer, state) in zip(network.layers, snapshot.layerStates) { try layer.restore(state: state) }
+        guard snapshot.layerStates.count == network.layers.count else {
+            throw GradwellError(.io, "the file holds the state of \(snapshot.layerStates.count) layers, the architecture has \(network.layers.count)")
+        }
+        for (index, (layer, state)) in zip(network.layers, snapshot.layerStates).enumerated() {
+            do {
+                try layer.restore(state: state)
+            } catch let error as GradwellError {
+                throw GradwellError(.io, "layer_state[\(index)]: \(error.message)")
+            }
+        }
         if let optimizer = snapshot.optimizer {
             guard optimizer.state.count == named.count else {
                 throw GradwellError(.io, "optimizer state covers \(optimizer.state.count) parameters, the model has \(named.count)")
@@ -91,7 +112,7 @@ extension Model {
                           saved.values.count == saved.rows * saved.columns else {
                         throw GradwellError(.io, "optimizer state of \(entry.name) has the wrong shape")
                     }
-                    return Tensor(rows: saved.rows, columns: saved.columns, storage: saved.values.map { T($0) })
+                    return try Self.tensor(saved, what: "the optimizer state of \(entry.name)")
                 }
             }
             optimizerConfig = optimizer.config

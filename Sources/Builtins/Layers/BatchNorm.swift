@@ -94,8 +94,11 @@ public final class BatchNorm<T: Scalar>: Layer {
 
     public func restore(state: [String: ConfigValue]) throws {
         guard let mean = state["running_mean"]?.arrayValue?.compactMap(\.doubleValue),
-              let variance = state["running_var"]?.arrayValue?.compactMap(\.doubleValue) else { return }
-        guard mean.count == outputUnits, variance.count == outputUnits, variance.allSatisfy({ $0 >= 0 }) else {
+              let variance = state["running_var"]?.arrayValue?.compactMap(\.doubleValue) else {
+            throw GradwellError(.io, "batch norm state needs \"running_mean\" and \"running_var\", \(outputUnits) numbers each")
+        }
+        guard mean.count == outputUnits, variance.count == outputUnits, variance.allSatisfy({ $0 >= 0 && $0.isFinite }),
+              mean.allSatisfy(\.isFinite) else {
             throw GradwellError(.io, "batch norm state has \(mean.count) means and \(variance.count) variances for \(outputUnits) units")
         }
         runningMean = mean

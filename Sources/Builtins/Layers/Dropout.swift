@@ -43,8 +43,13 @@ public final class Dropout<T: Scalar>: Layer {
     }
 
     public func restore(state: [String: ConfigValue]) throws {
-        guard let words = state["random"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { UInt64($0, radix: 16) } }),
-              words.count == 4 else { return }
+        guard let items = state["random"]?.arrayValue, items.count == 4 else {
+            throw GradwellError(.io, "dropout state needs \"random\": 4 hexadecimal words (its generator's state)")
+        }
+        let words = items.compactMap { $0.stringValue.flatMap { UInt64($0, radix: 16) } }
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+            throw GradwellError(.io, "dropout state \"random\" must be 4 hexadecimal words of at most 64 bits, not all zero")
+        }
         random.s0 = words[0]; random.s1 = words[1]; random.s2 = words[2]; random.s3 = words[3]
     }
 }

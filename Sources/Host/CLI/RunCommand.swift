@@ -104,6 +104,16 @@ struct RunCommand {
         case "gradcheck":
             state.rows.append(["gradcheck", params["model"]?.stringValue ?? "", params["data"]?.stringValue ?? "", "",
                                number(result["difference"], "%.3e"), result["passed"]?.boolValue == true ? "passed" : "FAILED", ""])
+        case "search":
+            // The best trial's objective under its metric's column, and the values that gave it.
+            let metric = result["objective"]?["metric"]?.stringValue ?? "accuracy"
+            let best = result["best"]?["objective"]
+            let trials = result["trials"]?.arrayValue?.count ?? 0
+            let config = result["best"]?["config"].map { "best " + JSON.encode($0) } ?? "no finite trial"
+            state.rows.append(["search", "\(result["strategy"]?.stringValue ?? ""), \(trials) trials",
+                               result["objective"]?["data"]?.stringValue ?? "", "",
+                               metric == "cost" ? number(best, "%.6f") : "", metric == "cost" ? "" : number(best, "%.4f"),
+                               config])
         default:
             break
         }
@@ -111,7 +121,7 @@ struct RunCommand {
 
     private func printTable(_ rows: [[String]]) {
         guard !rows.isEmpty else { return }
-        let header = ["method", "model", "data", "epochs", "cost", "accuracy", "time"]
+        let header = ["method", "model", "data", "epochs", "cost", "accuracy", "time / note"]
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         func line(_ row: [String]) -> String {

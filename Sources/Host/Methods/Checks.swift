@@ -22,7 +22,7 @@ extension Methods {
         let regularizers = try (params.array("regularizers") ?? []).enumerated().map { index, value in
             try session.registry.makeRegularizer(try session.registry.resolve(value, kind: .regularizer, path: "\(params.field("regularizers"))[\(index)]"))
         }
-        let options = GradientCheckOptions(epsilon: try params.double("epsilon", default: 1e-7, min: 0, exclusiveMin: true),
+        let options = GradientCheckOptions(epsilon: try params.double("epsilon", default: 1e-7, min: 0, max: 1, exclusiveMin: true),
                                            threshold: try params.double("threshold", default: 1e-7, min: 0, exclusiveMin: true),
                                            maxEntries: maxEntries, regularizers: regularizers)
         let report = try GradientCheck.run(model: model, data: data, options: options, registry: session.registry)

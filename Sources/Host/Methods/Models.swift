@@ -179,6 +179,11 @@ extension Methods {
         guard bounds.xMin < bounds.xMax, bounds.yMin < bounds.yMax else {
             throw GradwellError.invalid(params.field("x_max"), expected: "x_min < x_max and y_min < y_max")
         }
+        // The grid steps through the range: its width must be a finite number too.
+        guard (bounds.xMax - bounds.xMin).isFinite, (bounds.yMax - bounds.yMin).isFinite else {
+            let field = (bounds.xMax - bounds.xMin).isFinite ? "y_max" : "x_max"
+            throw GradwellError.invalid(params.field(field), expected: "a plane whose widths x_max − x_min and y_max − y_min are finite")
+        }
         let xs = (0..<resolution).map { bounds.xMin + (bounds.xMax - bounds.xMin) * Double($0) / Double(resolution - 1) }
         let ys = (0..<resolution).map { bounds.yMin + (bounds.yMax - bounds.yMin) * Double($0) / Double(resolution - 1) }
         var features: [Double] = []

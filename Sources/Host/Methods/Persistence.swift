@@ -147,12 +147,23 @@ extension Methods {
         var optimizer: ModelSnapshot.OptimizerState?
         if let saved = try file.object("optimizer") {
             let config = try registry.resolve(saved.value("config") ?? .null, kind: .optimizer, path: "file.optimizer.config")
+            // Each parameter's state holds the slots this optimizer keeps (Adam: m and v).
+            let slots = try registry.makeOptimizer(config).stateSlots.count
             let state = try (saved.array("state") ?? []).enumerated().map { index, value in
-                try tensors(value.arrayValue ?? [], path: "file.optimizer.state[\(index)]")
+                let tensors = try tensors(value.arrayValue ?? [], path: "file.optimizer.state[\(index)]")
+                guard tensors.count == slots else {
+                    throw GradwellError.invalid("file.optimizer.state[\(index)]", expected: "\(slots) tensors (the optimizer's state slots)",
+                                                got: "\(tensors.count)")
+                }
+                return tensors
             }
-            optimizer = ModelSnapshot.OptimizerState(config: config, step: try saved.int("step", min: 0), state: state)
+            optimizer = ModelSnapshot.OptimizerState(config: config, step: try saved.int("step", min: 0, max: maxCounter), state: state)
         }
         var normalization: Normalization?
+        // Always written (null without statistics): a file without it lost part of the model.
+        guard document.objectEntries?.contains(where: { $0.key == "normalization" }) == true else {
+            throw GradwellError.missing("file.normalization", expected: "null or {\"mean\", \"std\"}")
+        }
         if let stats = try file.object("normalization") {
             let mean = try numbers(stats.array("mean") ?? [], path: "file.normalization.mean")
             let std = try numbers(stats.array("std") ?? [], path: "file.normalization.std")
@@ -162,15 +173,20 @@ extension Methods {
             normalization = Normalization(mean: mean, std: std)
         }
         return ModelSnapshot(specification: specification, parameters: parameters, layerStates: states, optimizer: optimizer,
-                             epochsTrained: try file.int("epochs_trained", default: 0, min: 0), normalization: normalization)
+                             epochsTrained: try file.int("epochs_trained", default: 0, min: 0, max: maxCounter),
+                             normalization: normalization)
     }
+
+    /// The largest step or epoch count a model file may hold (2^53, the largest integer every
+    /// JSON reader keeps exactly); training adds at most `--max-epochs` epochs to it.
+    static let maxCounter = 1 << 53
 
     private static func tensors(_ items: [ConfigValue], path: String) throws -> [ModelSnapshot.TensorValues] {
         try items.enumerated().map { index, item in
             let tensor = try Params(item, path: "\(path)[\(index)]")
             guard let shape = try tensor.array("shape"), shape.count == 2, let rows = shape[0].intValue, let columns = shape[1].intValue,
-                  rows >= 0, columns >= 0 else {
-                throw GradwellError.invalid(tensor.field("shape"), expected: "[rows, columns]")
+                  rows >= 0, columns >= 0, !rows.multipliedReportingOverflow(by: columns).overflow else {
+                throw GradwellError.invalid(tensor.field("shape"), expected: "[rows, columns], two integers ≥ 0 whose product is an Int")
             }
             let values = try numbers(tensor.array("values") ?? [], path: tensor.field("values"))
             guard values.count == rows * columns else {
@@ -199,7 +215,10 @@ enum Files {
     }
 
     static func read(_ path: String) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO (or a device) for reading would otherwise wait for a
+        // writer for ever; it is refused below as not a regular file. A regular file's reads
+        // ignore the flag.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw failure(path, "cannot open") }
         defer { close(descriptor) }
         var info = stat()

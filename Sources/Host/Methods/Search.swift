@@ -184,6 +184,12 @@ extension Methods {
                 throw GradwellError.invalid(spec.field(dimension.high >= 1 ? "high" : "low"), expected: "0 <= low < high < 1 for one_minus_log_uniform")
             case .int where dimension.low.rounded() != dimension.low || dimension.high.rounded() != dimension.high:
                 throw GradwellError.invalid(spec.field("low"), expected: "integer bounds for int")
+            case .int where abs(dimension.low) > 9.0e15 || abs(dimension.high) > 9.0e15:
+                // Integers beyond 2^53 have no exact double, and high - low + 1 must stay an Int.
+                throw GradwellError.invalid(spec.field(abs(dimension.low) > 9.0e15 ? "low" : "high"),
+                                            expected: "an integer between -9e15 and 9e15 for int")
+            case .uniform where !(dimension.high - dimension.low).isFinite:
+                throw GradwellError.invalid(spec.field("high"), expected: "a range whose width high - low is finite")
             default: break
             }
             return dimension
@@ -266,6 +272,8 @@ extension Methods {
         } else {
             for index in trials.indices where !context.isCancelled() {
                 runTrial(&trials[index], session: session, template: template, objective: objective, context: context)
+                // A trial cut short by the cancellation is not a finished trial: no notification.
+                if context.isCancelled() && trials[index].objective == nil && !trials[index].diverged { break }
                 context.notify("trial", .object([ConfigEntry(key: "request", value: context.id)] + (trialValue(trials[index]).objectEntries ?? [])))
             }
         }

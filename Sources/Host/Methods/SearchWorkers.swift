@@ -125,6 +125,8 @@ extension Methods {
                         trial.error = GradwellError(.internalError, "search worker process for trial \(trial.index) died")
                     }
                     box[position] = trial
+                    // A trial cut short by the cancellation is not a finished trial: no notification.
+                    if shared.context.isCancelled() && trial.objective == nil && !trial.diverged { break }
                     notifier.lock()
                     shared.context.notify("trial", .object([ConfigEntry(key: "request", value: shared.context.id)] + (trialValue(trial).objectEntries ?? [])))
                     notifier.unlock()

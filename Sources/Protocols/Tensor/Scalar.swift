@@ -153,10 +153,23 @@ public enum BLASThreads {
     /// The threads beside the caller's, when `--threads` is more than 1.
     nonisolated(unsafe) private static var pool: WorkerPool?
 
-    public static func set(_ count: Int) {
-        configured = max(1, count)
+    /// The most threads a host may be given (`--threads`).
+    public static let maximum = 1024
+
+    /// Sets the thread count and starts the workers; returns why not when a thread could not
+    /// be started (the system's limits), else nil.
+    @discardableResult
+    public static func set(_ count: Int) -> String? {
+        configured = min(max(1, count), maximum)
         openblas_set_num_threads(1)
-        pool = configured > 1 ? WorkerPool(threads: configured) : nil
+        guard configured > 1 else {
+            pool = nil
+            return nil
+        }
+        let started = WorkerPool(threads: configured)
+        if let failure = started.startFailure { return failure }
+        pool = started
+        return nil
     }
 
     /// The thread count the host was given (`--threads`).

@@ -39,22 +39,31 @@ final class WorkerPool: @unchecked Sendable {
         return time.tv_sec * 1_000_000_000 + time.tv_nsec
     }
 
+    /// Why a worker could not be started (pthread_create's error), if one could not: the pool
+    /// is then unusable (a job would wait for the missing worker for ever).
+    private(set) var startFailure: String?
+
     init(threads: Int) {
         parts = max(1, threads)
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
-        for part in 1..<parts { start(part) }
+        for part in 1..<parts where startFailure == nil { start(part) }
     }
 
     private func start(_ part: Int) {
         var thread = pthread_t()
         let box = Unmanaged.passRetained(WorkerStart(pool: self, part: part))
-        pthread_create(&thread, nil, { argument in
+        let result = pthread_create(&thread, nil, { argument in
             let start = Unmanaged<WorkerStart>.fromOpaque(argument!).takeRetainedValue()
             Denormals.applyToCallingThread()
             start.pool.work(part: start.part)
             return nil
         }, box.toOpaque())
+        guard result == 0 else {
+            box.release()
+            startFailure = String(cString: strerror(result))
+            return
+        }
         pthread_detach(thread)
     }
 

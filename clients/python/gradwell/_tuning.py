@@ -208,8 +208,9 @@ def prepare_template(template: Mapping[str, Any], data: Optional[str],
         if not isinstance(spec, dict):
             raise ValueError(f"template['datasets'][{name!r}] must be a dict of dataset/generate or "
                              "dataset/load params")
-        if isinstance(spec.get("path"), str):
-            spec["path"] = os.path.join(base, os.path.expanduser(spec["path"]))
+        for key in ("path", "labels"):  # dataset/load's files (labels: a second .npy)
+            if isinstance(spec.get(key), str):
+                spec[key] = os.path.join(base, os.path.expanduser(spec[key]))
     objective_data = data if data is not None else train["data"]
     if not isinstance(objective_data, str):
         raise ValueError(f"data must be a data-set name, got {objective_data!r}")

@@ -153,27 +153,56 @@ class RPCError(GradwellError):
         value = self.data.get(key)
         return [str(item) for item in value] if isinstance(value, list) else []
 
+    # The data members most codes share (None where this error has none).
 
-class ParseError(RPCError):
-    """-32700: the host could not parse the line as JSON."""
+    @property
+    def path(self) -> Optional[str]:
+        """The field (``"params.layers[1].units"``) or, for -32004, the file."""
+        return self._str("path")
 
-    code = -32700
+    @property
+    def expected(self) -> Optional[str]:
+        """What would have been accepted, as text."""
+        return self._str("expected")
+
+    @property
+    def line(self) -> Optional[int]:
+        """Where a text could not be parsed: its line (1-based; always 1 for a request line)."""
+        return self._int("line")
 
     @property
     def column(self) -> Optional[int]:
         return self._int("column")
 
+    @property
+    def position(self) -> Optional[int]:
+        """The byte offset in the request line where parsing stopped."""
+        return self._int("position")
+
+
+class ParseError(RPCError):
+    """-32700: the host could not parse the line as JSON (``line``, ``column``, ``position``)."""
+
+    code = -32700
+
 
 class InvalidRequest(RPCError):
-    """-32600: the line was JSON but not a valid JSON-RPC request."""
+    """-32600: the line was JSON but not a valid JSON-RPC request. ``path`` names the member
+    (``"jsonrpc"``, ``"method"``, ``"id"``); ``line``/``column``/``position`` are set for
+    duplicate or NUL keys."""
 
     code = -32600
 
 
 class MethodNotFound(RPCError):
-    """-32601: the method is unknown, or part of the protocol but not built in this host."""
+    """-32601: the method is unknown, or part of the protocol but not built in this host.
+    ``requested_method`` is the method named in the error's data (``method`` is the call's)."""
 
     code = -32601
+
+    @property
+    def requested_method(self) -> Optional[str]:
+        return self._str("method")
 
     @property
     def available(self) -> List[str]:
@@ -182,17 +211,23 @@ class MethodNotFound(RPCError):
 
 class InvalidParams(RPCError):
     """-32602: a parameter is missing or wrong. ``path`` names it (``"params.layers[1].units"``)
-    and ``expected`` says what was expected."""
+    and ``expected`` says what was expected; ``got`` (a data set that does not fit the model),
+    ``parameter`` (``model/save`` of non-finite weights) and ``file`` (a path outside
+    ``--data-root``) where the host gives them."""
 
     code = -32602
 
     @property
-    def path(self) -> Optional[str]:
-        return self._str("path")
+    def got(self) -> Any:
+        return self.data.get("got")
 
     @property
-    def expected(self) -> Optional[str]:
-        return self._str("expected")
+    def parameter(self) -> Optional[str]:
+        return self._str("parameter")
+
+    @property
+    def file(self) -> Optional[str]:
+        return self._str("file")
 
 
 class InternalError(RPCError):
@@ -219,23 +254,19 @@ class UnknownComponent(RPCError):
     def name(self) -> Optional[str]:
         return self._str("name")
 
-    @property
-    def path(self) -> Optional[str]:
-        return self._str("path")
-
 
 class ResourceLimit(RPCError):
-    """-32002: the request would exceed a configured bound (tensor elements, line length)."""
+    """-32002: the request would exceed a configured bound (tensor elements, line length).
+    ``limit`` is the bound (an integer), ``requested`` what the request needed."""
 
     code = -32002
 
     @property
-    def path(self) -> Optional[str]:
-        return self._str("path")
-
-    @property
-    def limit(self) -> Optional[float]:
-        return self._number("limit")
+    def limit(self) -> Optional[int]:
+        value = self.data.get("limit")
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return self._int("limit")
 
     @property
     def requested(self) -> Optional[float]:
@@ -243,13 +274,14 @@ class ResourceLimit(RPCError):
 
 
 class NotFound(RPCError):
-    """-32003: no data set or model of that name (``available`` lists the known ones)."""
+    """-32003: no data set or model of that name. ``kind`` is ``"data set"`` or ``"model"``;
+    ``available`` lists the known ones."""
 
     code = -32003
 
     @property
-    def path(self) -> Optional[str]:
-        return self._str("path")
+    def kind(self) -> Optional[str]:
+        return self._str("kind")
 
     @property
     def name(self) -> Optional[str]:
@@ -262,21 +294,32 @@ class NotFound(RPCError):
 
 class HostIOError(RPCError):
     """-32004: a file could not be read or written, or is malformed. ``path`` names it;
-    ``line``/``column`` (text formats) or ``offset`` (binary formats) say where."""
+    ``errno`` is the OS error (28 for a full disk); ``line``/``column`` (text formats) or
+    ``offset`` (binary formats) say where; for a model file ``field`` names the offending
+    member and ``expected`` what it should be (``kind``/``name``/``available`` for an unknown
+    component in it)."""
 
     code = -32004
 
     @property
-    def path(self) -> Optional[str]:
-        return self._str("path")
+    def errno(self) -> Optional[int]:
+        return self._int("errno")
 
     @property
-    def line(self) -> Optional[int]:
-        return self._int("line")
+    def field(self) -> Optional[str]:
+        return self._str("field")
 
     @property
-    def column(self) -> Optional[int]:
-        return self._int("column")
+    def kind(self) -> Optional[str]:
+        return self._str("kind")
+
+    @property
+    def name(self) -> Optional[str]:
+        return self._str("name")
+
+    @property
+    def available(self) -> List[str]:
+        return self._names("available")
 
     @property
     def offset(self) -> Optional[int]:
@@ -302,6 +345,16 @@ class Cancelled(RPCError):
     @property
     def cost(self) -> Optional[float]:
         return self._number("cost")
+
+    @property
+    def trials(self) -> Any:
+        """For a cancelled ``search``: the trials finished before it stopped (§6.17)."""
+        return self.data.get("trials")
+
+    @property
+    def checkpoint(self) -> Any:
+        """For a ``train`` with ``checkpoint_path``: what was written (§6.6)."""
+        return self.data.get("checkpoint")
 
 
 ERROR_CLASSES: Dict[int, Type[RPCError]] = {

@@ -63,7 +63,7 @@ def find_host(path: Optional[PathLike] = None) -> str:
     :class:`HostNotFound` naming every place it looked.
     """
     if path is not None:
-        text = os.fspath(path)
+        text = os.path.expanduser(os.fspath(path))
         if _is_executable(text):
             return os.path.abspath(text)
         if os.sep not in text:
@@ -295,6 +295,44 @@ class TrainIterator(Iterator[Dict[str, Any]]):
 # The host
 
 
+class _InterruptsHeld:
+    """Holds SIGINT (KeyboardInterrupt) back for the length of a ``with`` block on the main
+    thread: a signal that arrives is recorded, and ``raise_held`` raises it afterwards through
+    the handler that was installed. Elsewhere (other threads, no signal support) it does
+    nothing: Python delivers KeyboardInterrupt to the main thread only."""
+
+    def __init__(self) -> None:
+        self.interrupted = False
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> "_InterruptsHeld":
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._previous = signal.signal(signal.SIGINT, self._record)
+                self._installed = True
+            except (ValueError, OSError):
+                pass
+        return self
+
+    def _record(self, signum: int, frame: Any) -> None:
+        self.interrupted = True
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+            self._installed = False
+
+    def raise_held(self) -> None:
+        if not self.interrupted:
+            return
+        self.interrupted = False
+        if callable(self._previous):
+            self._previous(signal.SIGINT, None)
+        elif self._previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+
 class Host:
     """A running ``gradwell`` host process and the JSON-RPC conversation with it.
 
@@ -318,6 +356,9 @@ class Host:
         self.argv: List[str] = [self.path, *(str(arg) for arg in args)]
         if record is not None:
             self.argv += ["--record", os.fspath(record)]
+        # Under --data-root the host takes relative paths from its root, so they are sent as
+        # given; otherwise they are made absolute, so that a later os.chdir here changes nothing.
+        self._data_root = any(arg == "--data-root" or arg.startswith("--data-root=") for arg in self.argv[1:])
         self.timeout = timeout
         self.on_notification = on_notification
 
@@ -341,8 +382,11 @@ class Host:
             environment = dict(os.environ)
             environment.update(env)
         try:
+            # In a session of its own, so that a terminal's Ctrl-C (SIGINT to the foreground
+            # process group) reaches only Python, which cancels the call it interrupts, and
+            # does not stop the host with all its models and data sets.
             self._process = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                             stderr=subprocess.PIPE, env=environment)
+                                             stderr=subprocess.PIPE, env=environment, start_new_session=True)
         except OSError as error:
             raise HostNotFound(f"cannot start the gradwell host {self.path}: {error}", [self.path]) from error
         assert self._process.stdin and self._process.stdout and self._process.stderr
@@ -397,6 +441,12 @@ class Host:
             already_closing = self._closing
             self._closing = True
         if not already_closing and self._dead is None:
+            # Calls still running (another thread's train, a submitted call never waited on)
+            # are cancelled first: shutdown is answered only after them.
+            with self._lock:
+                running = [call.id for call in self._order if not call.raw and not call.abandoned]
+            for request_id in running:
+                self._send_cancel(request_id)
             try:
                 self.call("shutdown", timeout=grace)
             except GradwellError:
@@ -486,8 +536,7 @@ class Host:
                 self._route_response(message.get("id"), message)
             else:
                 self.stray_lines.append(line)
-        # Anything else (the host writes a bare `null` after each notification it receives) is
-        # ignored.
+        # Anything else (a JSON value that is neither an object nor an array) is ignored.
 
     def _route_notification(self, message: Dict[str, Any]) -> None:
         method = message.get("method")
@@ -566,24 +615,31 @@ class Host:
             return False
 
     def _register_and_send(self, call: _Call, data: bytes) -> None:
-        with self._send_lock:
-            with self._lock:
-                if self._dead is not None:
-                    raise self._dead()
-                if self._closed:
-                    raise HostClosed("the gradwell host was closed")
-                self._pending[call.id] = call
-                self._order.append(call)
-            if not self._write(data):
+        # A Ctrl-C while a line is being written is held until the line is complete: half a line
+        # would be glued to the next request and its error answered to the wrong call. The
+        # call is then abandoned (and cancelled) and the interrupt raised.
+        with _InterruptsHeld() as held:
+            with self._send_lock:
                 with self._lock:
-                    self._pending.pop(call.id, None)
-                    try:
-                        self._order.remove(call)
-                    except ValueError:
-                        pass
-                write_failed = True
-            else:
-                write_failed = False
+                    if self._dead is not None:
+                        raise self._dead()
+                    if self._closed:
+                        raise HostClosed("the gradwell host was closed")
+                    self._pending[call.id] = call
+                    self._order.append(call)
+                if not self._write(data):
+                    with self._lock:
+                        self._pending.pop(call.id, None)
+                        try:
+                            self._order.remove(call)
+                        except ValueError:
+                            pass
+                    write_failed = True
+                else:
+                    write_failed = False
+        if held.interrupted and not write_failed:
+            self._abandon(call, cancel=True)
+        held.raise_held()
         if write_failed:
             # The process is gone (or going): let the reader notice, then report it.
             self._reader.join(_GRACE)
@@ -742,21 +798,34 @@ class Host:
     def load(self, name: str, path: PathLike, format: Optional[str] = None, timeout: Optional[float] = None,
              **params: Any) -> Dict[str, Any]:
         """``dataset/load``: a data set from a file ("csv", "npy", "idx"); ``label=``,
-        ``labels=`` and other options go in ``params``. The path is made absolute here."""
-        body: Dict[str, Any] = {"name": name, "path": os.path.abspath(os.fspath(path))}
+        ``labels=`` and other options go in ``params``. ``path`` and ``labels`` are made
+        absolute here (sent as given to a host started with ``--data-root``, which takes them
+        from its root)."""
+        body: Dict[str, Any] = {"name": name, "path": self._wire_path(path)}
         if format is not None:
             body["format"] = format
         body.update(params)
+        if isinstance(body.get("labels"), (str, os.PathLike)):
+            body["labels"] = self._wire_path(body["labels"])
         return self._call_object("dataset/load", body, timeout)
 
     def split(self, source: str, into: Mapping[str, float], seed: int = 0,
-              timeout: Optional[float] = None) -> Dict[str, Any]:
-        """``dataset/split``: splits ``source`` into named parts, ``{"train": 0.8, "dev": 0.2}``."""
-        return self._call_object("dataset/split", {"source": source, "into": dict(into), "seed": seed}, timeout)
+              timeout: Optional[float] = None, **params: Any) -> Dict[str, Any]:
+        """``dataset/split``: splits ``source`` into named parts, ``{"train": 0.8, "dev": 0.2}``;
+        ``stratify=``, ``shuffle=``, ``rng=`` go in ``params``."""
+        body: Dict[str, Any] = {"source": source, "into": dict(into), "seed": seed}
+        body.update(params)
+        return self._call_object("dataset/split", body, timeout)
 
-    def normalize(self, name: str, stats_from: str, timeout: Optional[float] = None) -> Dict[str, Any]:
-        """``dataset/normalize``: normalizes ``name`` in place with the statistics of ``stats_from``."""
-        return self._call_object("dataset/normalize", {"name": name, "stats_from": stats_from}, timeout)
+    def normalize(self, name: str, stats_from: Optional[str] = None, timeout: Optional[float] = None,
+                  **params: Any) -> Dict[str, Any]:
+        """``dataset/normalize``: normalizes ``name`` in place, with the statistics of the data
+        set ``stats_from`` (None: ``name``'s own)."""
+        body: Dict[str, Any] = {"name": name}
+        if stats_from is not None:
+            body["stats_from"] = stats_from
+        body.update(params)
+        return self._call_object("dataset/normalize", body, timeout)
 
     def create_model(self, name: str, input: int, layers: Sequence[Any], loss: Any = "binary_cross_entropy",
                      dtype: str = "float32", seed: int = 0, rng: str = "gradwell",
@@ -849,12 +918,19 @@ class Host:
         return self.call("search", params, timeout, on_notification=on_notification)
 
     def save(self, model: str, path: PathLike, timeout: Optional[float] = None) -> Dict[str, Any]:
-        """``model/save``: writes ``model`` to ``path`` (made absolute here), atomically."""
-        return self._call_object("model/save", {"model": model, "path": os.path.abspath(os.fspath(path))}, timeout)
+        """``model/save``: writes ``model`` to ``path`` (made absolute here unless the host has a
+        ``--data-root``), atomically."""
+        return self._call_object("model/save", {"model": model, "path": self._wire_path(path)}, timeout)
 
     def load_model(self, name: str, path: PathLike, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``model/load``: reads a model saved by :meth:`save` under the name ``name``."""
-        return self._call_object("model/load", {"name": name, "path": os.path.abspath(os.fspath(path))}, timeout)
+        return self._call_object("model/load", {"name": name, "path": self._wire_path(path)}, timeout)
+
+    def _wire_path(self, path: PathLike) -> str:
+        """A file path as sent: absolute (from this process's current directory), or as given
+        to a host with ``--data-root`` (which resolves relative paths from its root)."""
+        text = os.path.expanduser(os.fspath(path))
+        return text if self._data_root else os.path.abspath(text)
 
     def cancel(self, request_id: Any, timeout: Optional[float] = None, wait: bool = True) -> Any:
         """``$/cancel``: asks the host to cancel the request ``request_id`` (an id, or a

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -147,6 +148,52 @@ def test_io_error_has_path(host: gradwell.Host, tmp_path: Path) -> None:
     assert caught.value.code in (-32003, -32004)
     if isinstance(caught.value, gradwell.HostIOError):
         assert caught.value.path == str(missing)
+
+
+def test_error_attributes_name_what_the_protocol_sends(host: gradwell.Host, tmp_path: Path) -> None:
+    with pytest.raises(gradwell.ParseError) as parse:
+        host._send_raw(b'{"jsonrpc": "2.0", "id": 1, "method": }')
+    assert parse.value.line == 1 and parse.value.column and parse.value.position
+    with pytest.raises(gradwell.NotFound) as missing:
+        host.evaluate("nothing", "nothing")
+    assert missing.value.kind in ("model", "data set") and missing.value.name == "nothing"
+    with pytest.raises(gradwell.MethodNotFound) as unknown:
+        host.call("no/such")
+    assert unknown.value.requested_method == "no/such" and "initialize" in unknown.value.available
+    with pytest.raises(gradwell.HostIOError) as io:
+        host.load("d", tmp_path / "absent.csv")
+    assert io.value.errno == 2 and io.value.path == str(tmp_path / "absent.csv")
+    with pytest.raises(gradwell.ResourceLimit) as limit:
+        host.create_model("huge", input=10**7, layers=[{"type": "dense", "units": 10**7}])
+    assert isinstance(limit.value.limit, int) and limit.value.requested and limit.value.requested > limit.value.limit
+
+
+def test_split_and_normalize_take_the_protocols_options(host: gradwell.Host) -> None:
+    host.generate("all", "moons", n=200, seed=2)
+    parts = host.split("all", {"train": 0.8, "dev": 0.2}, seed=1, stratify=True)
+    assert parts
+    assert host.normalize("train")["name"] == "train"  # stats_from defaults to the set itself
+    assert host.normalize("dev", stats_from="train")["stats_from"] == "train"
+
+
+def test_relative_paths_under_a_data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with gradwell.Host(HOST_PATH, args=["--data-root", str(root)], timeout=30) as host:
+        host.generate("d", "moons", n=50)
+        host.create_model("m", input=2, layers=TINY_LAYERS)
+        host.save("m", "m.json")  # taken from the root, not from this process's directory
+        assert (root / "m.json").exists() and not (elsewhere / "m.json").exists()
+        host.load_model("again", "m.json")
+    # Without a root, a relative path is this process's, made absolute before it is sent.
+    with gradwell.Host(HOST_PATH, timeout=30) as host:
+        host.generate("d", "moons", n=50)
+        host.create_model("m", input=2, layers=TINY_LAYERS)
+        host.save("m", "here.json")
+    assert (elsewhere / "here.json").exists()
 
 
 def test_nan_is_refused_before_sending(host: gradwell.Host) -> None:
@@ -336,6 +383,74 @@ def test_closed_host_refuses_calls() -> None:
     with pytest.raises(gradwell.HostClosed):
         host.initialize()
     assert host.close() == 0  # idempotent
+
+
+def test_close_cancels_a_running_train_without_waiting_for_grace() -> None:
+    # close() cancels the calls still running before it sends shutdown, so it does not wait
+    # out the shutdown's grace (5 s) and then the SIGTERM's.
+    host = gradwell.Host(HOST_PATH)
+    host.generate("d", "moons", n=200, timeout=30)
+    host.create_model("m", input=2, layers=TINY_LAYERS, timeout=30)
+    pending = host.submit("train", {"model": "m", "data": "d", "epochs": 10**8, "report_every": 10**6})
+    time.sleep(0.3)
+    start = time.monotonic()
+    assert host.close() == 0  # exited by itself, after shutdown
+    assert time.monotonic() - start < 3
+    with pytest.raises((gradwell.Cancelled, gradwell.HostClosed)):
+        pending.result()
+
+
+_INTERRUPTED_CLIENT = r"""
+import os, signal, sys, time, gradwell
+with gradwell.Host(sys.argv[1], timeout=60) as host:
+    host.generate("d", "moons", n=200)
+    host.create_model("m", input=2, layers=[{"type": "dense", "units": 1, "activation": "sigmoid"}])
+    print("ready", flush=True)
+    try:
+        host.train("m", "d", epochs=10**8, report_every=10**6)
+        print("finished?", flush=True)
+    except KeyboardInterrupt:
+        pass
+    # The host got no SIGINT of its own: it cancelled the train and keeps its model.
+    print("alive", host.evaluate("m", "d")["cost"] > 0, flush=True)
+"""
+
+
+def test_ctrl_c_in_a_terminal_cancels_the_call_and_spares_the_host() -> None:
+    # A terminal's Ctrl-C sends SIGINT to its whole foreground process group: the client's
+    # process and, were it in the same group, the host.
+    child = subprocess.Popen([sys.executable, "-c", _INTERRUPTED_CLIENT, HOST_PATH], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env=dict(os.environ, PYTHONPATH=str(Path(gradwell.__file__).parent.parent)))
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        os.killpg(child.pid, signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert out.strip() == "alive True", err
+    assert child.returncode == 0, err
+
+
+def test_ctrl_c_while_a_large_line_is_written_keeps_the_wire_in_order(host: gradwell.Host) -> None:
+    # SIGINT arrives while a ~30 MB inline is being written: the line is finished first (half
+    # a line would be glued to the next request), the interrupt raised after, and later calls
+    # are answered as usual.
+    rows = [[0.123456789, 0.987654321]] * 1_000_000
+    timer = threading.Timer(0.02, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            host.inline("big", rows, [0] * len(rows))
+            time.sleep(2)  # when the send finished before the signal came
+    finally:
+        timer.cancel()
+    assert host.initialize()["name"] == "gradwell"
+    assert host.generate("small", "moons", n=10)["n"] == 10
+    assert host.call("dataset/split", {"source": "small", "into": {"a": 0.5, "b": 0.5}})
 
 
 def test_close_stops_a_running_train() -> None:
