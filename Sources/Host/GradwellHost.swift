@@ -165,7 +165,7 @@ public enum GradwellHost {
             } catch {
                 return 2
             }
-            log?.writeHeader(threads: threads)
+            log?.writeHeader(threads: threads, limits: limits)
         }
         switch positional.first {
         case nil:

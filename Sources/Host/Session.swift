@@ -50,6 +50,26 @@ final class Session {
         self.paths = PathPolicy(root: limits.dataRoot)
     }
 
+    /// A fresh session like this one with other request bounds (`replay` of a log recorded
+    /// with its own `--max-*`); its search workers get the same bounds.
+    func withBounds(maxLineBytes: Int, maxElements: Int, maxEpochs: Int) -> Session {
+        var bounds = limits
+        bounds.maxLineBytes = maxLineBytes
+        bounds.maxElements = maxElements
+        bounds.maxEpochs = maxEpochs
+        let copy = Session(registry: registry, limits: bounds)
+        var arguments = workerArguments
+        for (flag, value) in [("--max-line-bytes", maxLineBytes), ("--max-elements", maxElements), ("--max-epochs", maxEpochs)] {
+            if let index = arguments.firstIndex(of: flag), index + 1 < arguments.count {
+                arguments[index + 1] = String(value)
+            } else {
+                arguments += [flag, String(value)]
+            }
+        }
+        copy.workerArguments = arguments
+        return copy
+    }
+
     /// Which files requests may name (`--data-root`).
     let paths: PathPolicy
 

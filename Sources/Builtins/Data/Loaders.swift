@@ -61,14 +61,26 @@ public enum DataLoaders {
             }
             for (c, field) in fields.enumerated() {
                 let text = String(decoding: field, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \t\""))
-                guard let value = Double(text) else {
-                    throw DataFileError("'\(text.prefix(40))' is not a number", line: index + 1, column: c + 1)
+                // Decimal numbers only: Double(_:) would also take hexadecimal ("0x1p3"), and
+                // stop at a NUL byte ("2\u{0}9" read as 2).
+                guard text.utf8.allSatisfy(Self.isDecimalByte), let value = Double(text) else {
+                    throw DataFileError("'\(Self.excerpt(text))' is not a number", line: index + 1, column: c + 1)
                 }
-                guard value.isFinite else { throw DataFileError("\(text) is not a finite number", line: index + 1, column: c + 1) }
+                guard value.isFinite else { throw DataFileError("\(Self.excerpt(text)) is not a finite number", line: index + 1, column: c + 1) }
                 values.append(value)
             }
         }
         return (header, NumericTable(values: values, rows: lines.count - 1, columns: columns))
+    }
+
+    private static func isDecimalByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || byte == 0x2B || byte == 0x2D || byte == 0x2E || byte == 0x65 || byte == 0x45
+    }
+
+    /// A cell as quoted in an error message: at most 40 characters, NULs and controls escaped.
+    private static func excerpt(_ text: String) -> String {
+        let head = text.unicodeScalars.prefix(40).map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+        return text.unicodeScalars.count > 40 ? head + "…" : head
     }
 
     private static func cells(_ line: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {

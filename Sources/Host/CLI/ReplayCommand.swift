@@ -21,6 +21,7 @@ struct ReplayCommand {
     }
 
     func execute() -> Int32 {
+        var session = self.session
         let bytes: [UInt8]
         do { bytes = try Files.read(path) } catch let error as GradwellError { return fail(error.message, status: 2) } catch { return 2 }
         var lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
@@ -51,6 +52,15 @@ struct ReplayCommand {
                     return fail("\(path):1: unknown denormals mode \(recorded ?? "")", status: 2)
                 }
                 Denormals.set(denormals)
+                // The request bounds it was recorded with (logs from before they were recorded: this host's).
+                if let bounds = message["params"]?["limits"] {
+                    guard let lineBytes = bounds["max_line_bytes"]?.intValue, lineBytes > 0,
+                          let elements = bounds["max_elements"]?.intValue, elements > 0,
+                          let epochs = bounds["max_epochs"]?.intValue, epochs > 0 else {
+                        return fail("\(path):1: malformed limits in the $/record header", status: 2)
+                    }
+                    session = session.withBounds(maxLineBytes: lineBytes, maxElements: elements, maxEpochs: epochs)
+                }
                 continue
             }
             if method == RunLog.unparsedMethod {

@@ -33,7 +33,7 @@ final class RunLog: @unchecked Sendable {
     deinit { close(descriptor) }
 
     /// The first line: what produced the log, so a replay can refuse a log it cannot honour.
-    func writeHeader(threads: Int) {
+    func writeHeader(threads: Int, limits: Limits) {
         var system = utsname()
         uname(&system)
         func text<T>(_ field: T) -> String {
@@ -49,6 +49,9 @@ final class RunLog: @unchecked Sendable {
             "params": .object([
                 "gradwell": .string(Session.version), "protocol": .int(Session.protocolVersion), "build": .string(build),
                 "blas_threads": .int(threads), "denormals": .string(Denormals.current.rawValue), "blas": "OpenBLAS",
+                // The bounds requests were judged by: a replay applies them, so refusals repeat.
+                "limits": .object(["max_line_bytes": .int(limits.maxLineBytes), "max_elements": .int(limits.maxElements),
+                                   "max_epochs": .int(limits.maxEpochs)]),
                 "machine": .object(["os": .string(text(system.sysname)), "release": .string(text(system.release)),
                                     "arch": .string(text(system.machine)), "cores": .int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))]),
                 "started": .string(ISO8601DateFormatter().string(from: Date())),

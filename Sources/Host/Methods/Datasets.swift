@@ -20,6 +20,10 @@ extension Methods {
         try session.checkElements(generator.requestedElements, path: "params.n", what: "the data set")
         var random = RandomStream.make(family, seed: seed, path: [0x6461_7461])  // "data"
         let dataset = Dataset(name: name, generated: generator.generate(random: &random))
+        // Parameters near ±1.8e308 (a blob center, a noise level) can make values overflow.
+        guard dataset.features.allSatisfy(\.isFinite) else {
+            throw GradwellError.invalid("params", expected: "\(generatorName) parameters whose points are finite numbers (these overflow to infinity or NaN)")
+        }
         session.datasets[name] = dataset
         return describe(dataset)
     }
@@ -202,6 +206,8 @@ extension Methods {
         // The format is guessed from the name as given (a link may point at a file named otherwise).
         let format = try params.string("format", default: Self.guessFormat(try params.string("path")), choices: ["csv", "npy", "idx"])
         let limit = session.limits.maxElements
+        // Checked whatever the format (it only applies to IDX bytes).
+        let scaleBytes = try params.bool("scale", default: true)
         func read(_ file: String) throws -> [UInt8] {
             let bytes = try Files.read(file)
             guard Double(bytes.count) <= 8 * Double(limit) + 65536 else {
@@ -228,7 +234,7 @@ extension Methods {
             switch format {
             case "csv": (header, table) = try DataLoaders.csv(try read(path), maxElements: limit)
             case "npy": table = try DataLoaders.npy(try read(path), maxElements: limit)
-            default: table = try DataLoaders.idx(try read(path), scaleBytes: try params.bool("scale", default: true), maxElements: limit)
+            default: table = try DataLoaders.idx(try read(path), scaleBytes: scaleBytes, maxElements: limit)
             }
         } catch let error as DataFileError {
             throw fileError(path, error)

@@ -156,7 +156,10 @@ extension Methods {
         }
         return try space.entries.map { entry in
             let path = space.field(entry.key)
-            guard setting(template, at: entry.key.split(separator: ".").map(String.init), to: .null) != nil else {
+            // Every segment named: an empty path ("") or segment ("train..lr") would replace a whole part of the template.
+            let segments = entry.key.split(separator: ".", omittingEmptySubsequences: false)
+            guard !segments.contains(where: \.isEmpty),
+                  setting(template, at: segments.map(String.init), to: .null) != nil else {
                 throw GradwellError.invalid(path, expected: "a dotted path into the template whose parent exists (e.g. train.optimizer.lr)", got: "'\(entry.key)'")
             }
             let spec = try Params(entry.value, path: path)

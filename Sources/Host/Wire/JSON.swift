@@ -22,7 +22,9 @@ enum JSON {
             let reason = withUnsafeBytes(of: &error.text) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            return .failure(ParseFailure(reason: reason, line: Int(error.line), column: Int(error.column),
+            // jansson says line or column 0 when it fails before a first character (invalid
+            // UTF-8 at the start, an empty text); lines and columns are 1-based.
+            return .failure(ParseFailure(reason: reason, line: max(1, Int(error.line)), column: max(1, Int(error.column)),
                                          position: Int(error.position)))
         }
         defer { json_decref(root) }
