@@ -77,12 +77,13 @@ def main() -> int:
     if args.every < 1:
         parser.error("--every must be at least 1")
     curves = collect(args)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        matplotlib = None
-        print("matplotlib is not installed (pip install matplotlib): printing the curves instead",
-              file=sys.stderr)
+    matplotlib = None
+    if not args.text:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print("matplotlib is not installed (pip install matplotlib): printing the curves instead",
+                  file=sys.stderr)
     if matplotlib is None or args.text:
         print_text(curves)
     else:
