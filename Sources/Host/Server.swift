@@ -34,7 +34,7 @@ final class Server: @unchecked Sendable {
     static func installSignalHandlers() {
         signal(SIGPIPE, SIG_IGN)
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in stopSignal.store(1, ordering: .relaxed) }
+        action.__sigaction_handler.sa_handler = { signal in stopSignal.store(signal, ordering: .relaxed) }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)

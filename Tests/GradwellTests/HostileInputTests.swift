@@ -11,6 +11,29 @@ import Testing
         return directory
     }
 
+    /// Runs the binary with arguments; returns (status, stderr).
+    func runBinary(_ arguments: [String], input: String? = nil, stopAfter seconds: Double? = nil) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: hostBinary)
+        process.arguments = arguments
+        let errors = Pipe(), stdin = Pipe()
+        process.standardError = errors
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
+        if let seconds {
+            usleep(UInt32(seconds * 1_000_000))
+            process.terminate()  // SIGTERM
+        }
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     /// A saved model with a dropout layer (generator state), a batch-norm layer (running
     /// statistics) and Adam's state, as a JSON object to corrupt.
     func savedModel(in directory: URL) throws -> [String: Any] {
@@ -231,5 +254,115 @@ import Testing
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
+    }
+
+    /// A log whose train was cancelled replays to the same cut (the recorded steps), where it
+    /// would otherwise run its 10^8 epochs, and verifies; a replay that would run long stops on
+    /// SIGTERM (128 + 15) instead of ignoring it.
+    @Test func replaysOfCancelledAndLongRunsEnd() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("cancelled.jsonl").path
+        let host = try HostProcess(arguments: ["--record", log])
+        host.result("dataset/generate", ["name": "d", "generator": "moons", "n": 64, "seed": 1])
+        host.result("model/create", ["name": "m", "input": 2, "layers": [dense(4), dense(1, "sigmoid")], "seed": 2])
+        host.send(["jsonrpc": "2.0", "id": "t", "method": "train",
+                   "params": ["model": "m", "data": "d", "epochs": 100_000_000, "batch_size": 16, "report_every": 1000] as [String: Any]])
+        usleep(300_000)
+        host.send(["jsonrpc": "2.0", "method": "$/cancel", "params": ["id": "t"]])
+        var answer: [String: Any] = [:]
+        while let message = host.readMessage(timeout: 60) {
+            if message["id"] != nil { answer = message; break }
+        }
+        #expect(codeOf(answer) == -32005, "\(answer)")
+        host.result("evaluate", ["model": "m", "data": "d"])
+        #expect(host.finish() == 0)
+        let start = Date()
+        var (status, text) = try runBinary(["replay", log, "--verify"])
+        #expect(status == 0, "\(text)")
+        #expect(Date().timeIntervalSince(start) < 30)
+
+        // The same log without the train's answer: the replay would train 10^8 epochs.
+        let lines = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")
+        let open = directory.appendingPathComponent("open.jsonl").path
+        try lines.prefix { !$0.contains("\"id\":\"t\",\"error\"") }.joined(separator: "\n")
+            .write(toFile: open, atomically: true, encoding: .utf8)
+        (status, text) = try runBinary(["replay", open], stopAfter: 1)
+        #expect(status == 128 + 15, "\(text)")
+    }
+
+    @Test func savesNeverReplaceDevicesFifosOrTheRunLog() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let log = directory.appendingPathComponent("run.jsonl").path
+        let host = try HostProcess(arguments: ["--record", log])
+        host.result("dataset/generate", ["name": "d", "generator": "moons", "n": 20])
+        host.result("model/create", ["name": "m", "input": 2, "layers": [dense(1, "sigmoid")]])
+        for path in [fifo, "/dev/null", directory.path, log] {
+            let response = host.call("model/save", ["model": "m", "path": path])
+            #expect(codeOf(response) == -32004 && dataOf(response)["path"] as? String == path, "\(path): \(response)")
+        }
+        let train = host.call("train", ["model": "m", "data": "d", "epochs": 2, "checkpoint_path": fifo])
+        #expect(codeOf(train) == -32004, "\(train)")
+        #expect(host.finish() == 0)
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
+        #expect(stat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO)
+        let (status, text) = try runBinary(["replay", log, "--verify"])
+        #expect(status == 0, "the run log survived: \(text)")
+    }
+
+    /// Bounds that float32 would lose are refused for float32 models (β rounding to 1 stops
+    /// Adam's second moment; ε rounding to 0 lets batch norm divide 0 by 0); float64 takes them.
+    @Test func float32RefusesHyperparametersItCannotHold() throws {
+        let host = try HostProcess()
+        host.result("dataset/generate", ["name": "d", "generator": "moons", "n": 20])
+        for dtype in ["float32", "float64"] {
+            host.result("model/create", ["name": dtype, "input": 2, "layers": [dense(2), dense(1, "sigmoid")], "dtype": dtype])
+            let response = host.call("train", ["model": dtype, "data": "d", "epochs": 1,
+                                               "optimizer": ["type": "adam", "beta2": 0.99999999]])
+            if dtype == "float32" {
+                #expect(codeOf(response) == -32602 && dataOf(response)["path"] as? String == "params.optimizer.beta2", "\(response)")
+            } else {
+                #expect(response["result"] != nil, "\(response)")
+            }
+        }
+        let response = host.call("model/create", ["name": "bn", "input": 2, "dtype": "float32",
+                                                  "layers": [["type": "batchnorm", "epsilon": 1e-50], dense(1, "sigmoid")]])
+        #expect(codeOf(response) == -32602 && dataOf(response)["path"] as? String == "params.layers[0].epsilon", "\(response)")
+        // A float32 model whose weights overflowed is checked, not refused: the check fails.
+        host.result("model/create", ["name": "big", "input": 2, "layers": [["type": "dense", "units": 1, "activation": "sigmoid",
+                                                                              "init": ["type": "random", "scale": 1e200]]]])
+        let check = host.result("gradcheck", ["model": "big", "data": "d"])
+        #expect(check["passed"] as? Bool == false, "\(check)")
+    }
+
+    @Test func commandsRefuseWhatIsNotTheirInput() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let garbage = directory.appendingPathComponent("garbage.jsonl").path
+        try "this is not json\n{\"jsonrpc\":\"2.0\"\n".write(toFile: garbage, atomically: true, encoding: .utf8)
+        var (status, text) = try runBinary(["run", garbage])
+        #expect(status == 1 && text.contains("refused"), "\(text)")
+        (status, text) = try runBinary(["run", directory.path])
+        #expect(status == 1 && text.contains("directory"), "\(text)")
+        let empty = directory.appendingPathComponent("empty.jsonl").path
+        try "".write(toFile: empty, atomically: true, encoding: .utf8)
+        (status, text) = try runBinary(["replay", empty, "--verify"])
+        #expect(status == 2, "\(text)")
+        // A report of a log whose epoch numbers are near Int.max.
+        let log = directory.appendingPathComponent("huge.jsonl").path
+        let recorder = try HostProcess(arguments: ["--record", log])
+        #expect(recorder.finish() == 0)
+        let header = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")[0]
+        try [header,
+             #"{"jsonrpc":"2.0","id":3,"method":"train","params":{"model":"m","data":"tr","epochs":3}}"#,
+             #"{"jsonrpc":"2.0","method":"metric","params":{"request":3,"epoch":9223372036854775807,"step":1,"cost":0.5,"lr":0.01}}"#,
+             #"{"jsonrpc":"2.0","id":3,"result":{"epochs":1,"steps":1,"cost":0.5,"accuracy":0.5,"diverged":false,"wall_ms":0.1}}"#]
+            .joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        (status, text) = try runBinary(["report", log, "-o", directory.appendingPathComponent("r.html").path])
+        #expect(status == 0, "\(text)")
     }
 }

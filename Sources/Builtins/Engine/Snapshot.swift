@@ -67,10 +67,12 @@ extension Model {
                              epochsTrained: epochsTrained, normalization: normalization)
     }
 
-    /// A saved tensor in this model's dtype; refused when a value does not fit (1e300 in float32).
+    /// A saved tensor in this model's dtype; refused when a finite value does not fit (1e300 in
+    /// float32). Files hold finite values only; a snapshot of a diverged model in memory (copied
+    /// for `gradcheck`, kept by `restore_best`) keeps its non-finite ones.
     private static func tensor(_ saved: ModelSnapshot.TensorValues, what: String) throws -> Tensor<T> {
         let storage = saved.values.map { T($0) }
-        if let index = storage.firstIndex(where: { !$0.isFinite }) {
+        if let index = storage.indices.first(where: { !storage[$0].isFinite && saved.values[$0].isFinite }) {
             throw GradwellError(.io, "\(what)[\(index)] = \(saved.values[index]) does not fit in \(T.self == Float.self ? "float32" : "float64")")
         }
         return Tensor(rows: saved.rows, columns: saved.columns, storage: storage)

@@ -22,6 +22,8 @@ struct ReplayCommand {
 
     func execute() -> Int32 {
         var session = self.session
+        // The log's own requests may not write over it (a model/save naming it).
+        Files.protect(path: path)
         let bytes: [UInt8]
         do { bytes = try Files.read(path) } catch let error as GradwellError { return fail(error.message, status: 2) } catch { return 2 }
         var lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
@@ -29,6 +31,7 @@ struct ReplayCommand {
         // Each line: input to send, or recorded output to compare, in order.
         enum Entry { case input(LineReader.Line, line: Int), output(ConfigValue, line: Int) }
         var entries: [Entry] = []
+        var sawHeader = false
         for (index, raw) in lines.enumerated() {
             let number = index + 1
             var text = raw
@@ -40,6 +43,7 @@ struct ReplayCommand {
             }
             let method = message["method"]?.stringValue
             if number == 1 || method == RunLog.headerMethod {
+                sawHeader = true
                 guard method == RunLog.headerMethod else { return fail("\(path):1: not a gradwell run log (no $/record header)", status: 2) }
                 let version = message["params"]?["protocol"]?.intValue
                 guard version == Session.protocolVersion else {
@@ -77,9 +81,17 @@ struct ReplayCommand {
             }
         }
 
+        guard sawHeader else { return fail("\(path): an empty file, not a run log (no $/record header)", status: 2) }
         var produced: [String] = []
         let stdout = LineWriter(descriptor: 1)
-        let dispatcher = Dispatcher(session: session, emit: { produced.append($0) }, isCancelled: { _ in false })
+        let cancellations = RecordedCancellations(recorded: entries.compactMap { if case .output(let value, _) = $0 { value } else { nil } })
+        let dispatcher = Dispatcher(session: session, emit: { produced.append($0) }, isCancelled: { cancellations.isCancelled($0) })
+        var pendingNumber = 0, dispatchedNumber = 0
+        func dispatch(_ line: LineReader.Line) {
+            dispatchedNumber = pendingNumber
+            if case .text(let bytes) = line, case .success(let request) = JSON.parse(bytes) { cancellations.starting(request) }
+            dispatcher.handle(line)
+        }
         var expected: [(ConfigValue, Int)] = []
         var compared = 0, sent = 0
         func check() -> Int32? {
@@ -98,7 +110,7 @@ struct ReplayCommand {
                 compared += 1
             }
             if produced.count > expected.count {
-                return fail("\(path): the replay produced a line the log does not have after line \(expected.last?.1 ?? 0): \(produced[expected.count].prefix(300))", status: 1)
+                return fail("\(path): the replay produced a line the log does not have after line \(expected.last?.1 ?? dispatchedNumber): \(produced[expected.count].prefix(300))", status: 1)
             }
             return nil
         }
@@ -107,19 +119,22 @@ struct ReplayCommand {
             switch entry {
             case .output(let value, let line):
                 expected.append((value, line))
-            case .input(let line, _):
+            case .input(let line, let number):
                 if let previous = pending {
-                    dispatcher.handle(previous)
+                    dispatch(previous)
                     sent += 1
                     if let status = check() { return status }
+                    if let signal = cancellations.signal { return fail("stopped by signal \(signal)", status: 128 + signal) }
                 }
                 pending = line
+                pendingNumber = number
             }
         }
         if let previous = pending {
-            dispatcher.handle(previous)
+            dispatch(previous)
             sent += 1
             if let status = check() { return status }
+            if let signal = cancellations.signal { return fail("stopped by signal \(signal)", status: 128 + signal) }
         }
         if verify {
             FileHandle.standardError.write(Data("gradwell replay: \(sent) requests replayed, \(compared) responses and notifications identical\n".utf8))

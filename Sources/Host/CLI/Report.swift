@@ -161,7 +161,7 @@ enum Report {
 
     /// Epochs trained: the last logged epoch + 1 (epochs are logged 0-based).
     private static func epochCount(_ t: ReportTraining) -> String {
-        t.epochs.last.map { String($0 + 1) } ?? "—"
+        t.epochs.last.map { $0 < Int.max ? String($0 + 1) : "\($0) + 1" } ?? "—"
     }
 
     private static func finalValidation(_ t: ReportTraining) -> Double? {
@@ -757,9 +757,9 @@ enum Report {
             }
             let first = (lo / step - 1e-9).rounded(.up), last = (hi / step + 1e-9).rounded(.down)
             var ticks: [Double] = []
-            if last - first < 100 {
-                var k = first
-                while k <= last { ticks.append(k * step); k += 1 }
+            if last - first < 100 && last >= first {
+                // Counted, not k += 1 on a double: near 10^18, adding 1 changes nothing.
+                for i in 0...Int(last - first) { ticks.append((first + Double(i)) * step) }
             }
             let span = hi - lo
             return Axis(isLog: false, lo: lo - span * pad, hi: hi + span * pad, ticks: ticks, title: title)

@@ -21,6 +21,7 @@ struct ReportCommand {
     }
 
     func execute() -> Int32 {
+        Files.protect(path: path)
         let bytes: [UInt8]
         do { bytes = try Files.read(path) } catch let error as GradwellError { return fail(error.message) } catch { return 2 }
         var messages: [ConfigValue] = []
@@ -29,6 +30,10 @@ struct ReportCommand {
             messages.append(message)
         }
         guard messages.first?["method"]?.stringValue == RunLog.headerMethod else { return fail("\(path): not a gradwell run log") }
+        let version = messages.first?["params"]?["protocol"]?.intValue
+        guard version == Session.protocolVersion else {
+            return fail("\(path): recorded with protocol \(version.map(String.init) ?? "unknown"); this host speaks protocol \(Session.protocolVersion)")
+        }
 
         var requests: [String: ConfigValue] = [:]     // encoded id -> request
         var responses: [String: ConfigValue] = [:]
@@ -49,13 +54,27 @@ struct ReportCommand {
 
         // Re-run the requests for the decision boundaries (best effort: a log naming files that
         // are gone still gives its curves).
-        let dispatcher = Dispatcher(session: session, emit: { _ in }, isCancelled: { _ in false })
+        // Requests the log shows cancelled stop where they stopped; SIGINT/SIGTERM end the report.
+        let cancellations = RecordedCancellations(recorded: messages)
+        let dispatcher = Dispatcher(session: session, emit: { _ in }, isCancelled: { cancellations.isCancelled($0) })
         var boundaries: [String: ConfigValue] = [:]
         var testSets: [String: String] = [:]          // model -> a set it was evaluated on besides its training set
         var trainSets: [String: String] = [:]
         for key in order {
-            guard let request = requests[key], let method = request["method"]?.stringValue, method != "shutdown" else { continue }
+            // Nothing is written while a report is made: no saves, no checkpoints.
+            guard var request = requests[key], let method = request["method"]?.stringValue,
+                  method != "shutdown", method != "model/save" else { continue }
+            if method == "train", let params = request["params"] {
+                request = request.setting("params", to: .object((params.objectEntries ?? []).filter {
+                    $0.key != "checkpoint_path" && $0.key != "checkpoint_every"
+                }))
+            }
+            cancellations.starting(request)
             _ = dispatcher.handleMessage(request)
+            if let signal = cancellations.signal {
+                FileHandle.standardError.write(Data("gradwell report: stopped by signal \(signal)\n".utf8))
+                return 128 + signal
+            }
             let params = request["params"] ?? .object([])
             if method == "train", responses[key]?["result"] != nil, let model = params["model"]?.stringValue {
                 trainSets[model] = params["data"]?.stringValue

@@ -27,11 +27,23 @@ struct RunCommand {
             return 1
         }
         defer { close(descriptor) }
+        var info = stat()
+        if fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            FileHandle.standardError.write(Data("gradwell: \(path) is a directory, not a file of requests\n".utf8))
+            return 1
+        }
         let stdout = LineWriter(descriptor: 1)
         let state = State()
         let showProgress = !json && isatty(2) == 1
-        let dispatcher = Dispatcher(session: session, emit: { line in if json { stdout.write(line) } },
-                                    isCancelled: { _ in stopSignal.load(ordering: .relaxed) != 0 })
+        // Lines that were not requests (not JSON, not JSON-RPC, too long) are answered with id
+        // null and no method: they count as failures too.
+        let dispatcher = Dispatcher(session: session, emit: { line in
+            if json { stdout.write(line) }
+            if line.hasPrefix("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\""), let message = try? JSON.parse(Array(line.utf8)).get() {
+                state.failures += 1
+                FileHandle.standardError.write(Data("gradwell: \(path): a line was refused: \(message["error"]?["message"]?.stringValue ?? "error")\n".utf8))
+            }
+        }, isCancelled: { _ in stopSignal.load(ordering: .relaxed) != 0 })
         dispatcher.onNotification = { method, params in
             guard showProgress, method == "metric", let epoch = params["epoch"]?.intValue else { return }
             let now = Date().timeIntervalSince1970

@@ -28,6 +28,8 @@ final class RunLog: @unchecked Sendable {
             close(descriptor)
             throw GradwellError(.io, "\(path): another gradwell host is recording to this log", data: [ConfigEntry(key: "path", value: .string(path))])
         }
+        // No model/save or checkpoint of this host may replace the log it is writing.
+        Files.protect(descriptor: descriptor)
     }
 
     deinit { close(descriptor) }

@@ -27,6 +27,9 @@ extension Methods {
         let dtype = DType(rawValue: try params.string("dtype", default: "float32", choices: DType.allCases.map(\.rawValue)))!
         let specification = ModelSpecification(input: input, layers: layers, loss: loss, dtype: dtype,
                                                seed: try params.seed(), rng: try params.rng())
+        for (index, config) in layers.enumerated() {
+            try checkRepresentable(config, dtype: dtype, registry: registry, path: "\(params.field("layers"))[\(index)]")
+        }
         // Sizes are checked from the definitions before any tensor exists.
         try session.checkElements(Double(input), path: params.field("input"), what: "an input row")
         var width = input

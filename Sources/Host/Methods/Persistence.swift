@@ -2,6 +2,7 @@ import GradwellBuiltins
 import GradwellProtocols
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// `model/save` and `model/load`: a self-describing JSON file (architecture, parameters,
@@ -206,8 +207,31 @@ extension Methods {
     }
 }
 
+/// A file on disk, whatever the name it is reached by.
+struct FileIdentity: Hashable, Sendable {
+    var device: UInt64
+    var inode: UInt64
+}
+
 /// File access for the protocol: every failure becomes -32004 naming the file.
 enum Files {
+    /// Files no request may write over (the run log, registered when it is opened).
+    static let protectedFiles = Mutex<Set<FileIdentity>>([])
+
+    /// Protects the file at `path`, if it exists (the log a replay or report re-runs).
+    static func protect(path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { return }
+        protect(descriptor: descriptor)
+        close(descriptor)
+    }
+
+    static func protect(descriptor: Int32) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return }
+        _ = protectedFiles.withLock { $0.insert(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))) }
+    }
+
     static func failure(_ path: String, _ what: String, _ code: Int32 = errno) -> GradwellError {
         GradwellError(.io, "\(path): \(what): \(String(cString: strerror(code)))",
                       data: [ConfigEntry(key: "path", value: .string(path)),
@@ -241,6 +265,20 @@ enum Files {
     /// Writes `text` to a temporary file beside `path`, syncs it, and renames it over `path`;
     /// on any failure the temporary file is removed and the previous `path` is untouched.
     static func writeAtomically(_ text: String, to path: String) throws {
+        // The rename below would replace whatever `path` is: only a regular file (or nothing)
+        // may be replaced, never a device (/dev/null), a FIFO or a directory, nor this host's
+        // own run log.
+        var existing = stat()
+        if stat(path, &existing) == 0 {
+            guard (existing.st_mode & S_IFMT) == S_IFREG else {
+                throw GradwellError(.io, "\(path): not a regular file; only a regular file is replaced",
+                                    data: [ConfigEntry(key: "path", value: .string(path))])
+            }
+            if protectedFiles.withLock({ $0.contains(FileIdentity(device: UInt64(existing.st_dev), inode: UInt64(existing.st_ino))) }) {
+                throw GradwellError(.io, "\(path): a run log this host is recording or replaying; writing it would destroy the log",
+                                    data: [ConfigEntry(key: "path", value: .string(path))])
+            }
+        }
         let temporary = "\(path).tmp-\(getpid())"
         // A stale temporary of ours is removed; whatever else is there (a planted link) is refused.
         unlink(temporary)

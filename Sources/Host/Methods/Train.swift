@@ -62,6 +62,7 @@ extension Methods {
         let batchSize = try params.optionalInt("batch_size", min: 1)
         let optimizerConfig = try registry.resolve(params.value("optimizer") ?? .object(["type": "gd"]), kind: .optimizer,
                                                    path: params.field("optimizer"))
+        try Methods.checkRepresentable(optimizerConfig, dtype: model.specification.dtype, registry: registry, path: params.field("optimizer"))
         let schedule = try params.value("schedule").map {
             try registry.makeSchedule(try registry.resolve($0, kind: .schedule, path: params.field("schedule")))
         }
