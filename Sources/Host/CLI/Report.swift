@@ -964,8 +964,9 @@ enum Report {
 
     // MARK: - Text
 
-    /// Tables: Swift's shortest representation that reads back as the same Double.
-    static func shortest(_ v: Double) -> String { "\(v)" }
+    /// Tables: Swift's shortest representation that reads back as the same Double; a missing
+    /// value (null in the log, NaN here) as a dash, infinities as ∞.
+    static func shortest(_ v: Double) -> String { v.isFinite ? "\(v)" : v.isNaN ? "—" : (v > 0 ? "∞" : "−∞") }
 
     /// Ticks: 3 significant digits, more only when two labels would otherwise read the same.
     static func tickLabels(_ ticks: [Double]) -> [String] {

@@ -17,7 +17,7 @@ errors to exceptions. No numerics happen in Python.
 """
 
 from .errors import (CallTimeout, Cancelled, GradwellError, HostClosed, HostCrashed, HostIOError,
-                     HostNotFound, InternalError, InvalidParams, InvalidRequest, MethodNotFound,
+                     HostNotFound, InternalError, InvalidInput, InvalidParams, InvalidRequest, MethodNotFound,
                      NotFound, ParseError, ProtocolError, ResourceLimit, RPCError, UnknownComponent,
                      error_from_response)
 from .host import BUILD_PATHS, Host, PendingCall, TrainIterator, find_host
@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Host", "PendingCall", "TrainIterator", "find_host", "BUILD_PATHS",
     "Metrics", "TrainResult",
-    "GradwellError", "HostNotFound", "HostCrashed", "HostClosed", "CallTimeout", "ProtocolError",
+    "GradwellError", "HostNotFound", "HostCrashed", "HostClosed", "CallTimeout", "ProtocolError", "InvalidInput",
     "RPCError", "ParseError", "InvalidRequest", "MethodNotFound", "InvalidParams", "InternalError",
     "UnknownComponent", "ResourceLimit", "NotFound", "HostIOError", "Cancelled",
     "error_from_response",

@@ -20,7 +20,7 @@ import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import HostCrashed, HostNotFound
-from .host import Host, PathLike, find_host
+from .host import Host, PathLike, _json_default, find_host
 
 __all__ = ["SPACE_TYPES", "ONE_MINUS", "Dimension", "parse_space", "set_path", "prepare_template", "filled",
            "trial_seed", "check_seed", "TrialSpec", "open_host", "build_datasets", "create_model",
@@ -195,7 +195,8 @@ def prepare_template(template: Mapping[str, Any], data: Optional[str],
         if not isinstance(template.get(part), Mapping):
             raise ValueError(f"template[{part!r}] is required: the {'model/create' if part == 'model' else 'train'} "
                              "params of a trial")
-    prepared: Dict[str, Any] = json.loads(json.dumps(template))  # a deep, JSON-only copy
+    # A deep, JSON-only copy; paths and numpy values become what Host's calls send.
+    prepared: Dict[str, Any] = json.loads(json.dumps(template, default=_json_default))
     train = prepared["train"]
     if not isinstance(train.get("data"), str):
         raise ValueError("template['train']['data'] is required: the name of the training data set")
@@ -219,6 +220,12 @@ def prepare_template(template: Mapping[str, Any], data: Optional[str],
         raise ValueError(f"template['train']['validation'] is {validation!r} but the objective is measured "
                          f"on {objective_data!r}: each epoch's metric comes from the validation set, so pass "
                          f"data={validation!r} or drop train.validation")
+    # Names checked here, once, rather than by every trial's host.
+    for role, name in (("template['train']['data']", train["data"]), ("data", objective_data),
+                       ("template['train']['validation']", train.get("validation"))):
+        if name is not None and name not in datasets:
+            raise ValueError(f"{role} is {name!r}, which is not one of template['datasets']: "
+                             f"{', '.join(map(repr, datasets))}")
     return prepared, objective_data
 
 
@@ -269,6 +276,12 @@ class TrialSpec:
         self.template, self.data = prepare_template(template, data)
         self.dimensions = parse_space(space, self.template) if space is not None else []
         self.host_path: Optional[str] = None
+        self.host_from_environment = False
+        if host_path is None and os.environ.get("GRADWELL_HOST"):
+            # Taken from this process's environment now, as an absolute path: a worker runs
+            # in another directory, perhaps without the variable.
+            host_path = os.environ["GRADWELL_HOST"]
+            self.host_from_environment = True
         if host_path is not None:
             text = os.fspath(host_path)
             # A path with a folder is made absolute here (a worker may run elsewhere); a bare
@@ -297,8 +310,9 @@ def open_host(host_path: Optional[str], threads: Optional[int], timeout: Optiona
     except HostNotFound as error:
         node = os.uname().nodename
         reason = str(error.args[0]).split("\nlooked in:")[0]
-        raise HostNotFound(f"{where or 'trial'}: no gradwell host on {node}: {reason} (install the host on every "
-                           "worker, or set GRADWELL_HOST there)", error.searched) from None
+        hint = ("install the host at that path on every worker" if host_path is not None and os.sep in host_path
+                else "install the host on every worker, or set GRADWELL_HOST there")
+        raise HostNotFound(f"{where or 'trial'}: no gradwell host on {node}: {reason} ({hint})", error.searched) from None
     args: List[str] = []
     if threads is not None:
         args += ["--threads", str(threads)]

@@ -23,6 +23,7 @@ __all__ = [
     "HostClosed",
     "CallTimeout",
     "ProtocolError",
+    "InvalidInput",
     "RPCError",
     "ParseError",
     "InvalidRequest",
@@ -115,6 +116,15 @@ class CallTimeout(GradwellError, TimeoutError):
 
 class ProtocolError(GradwellError):
     """The host sent something the client cannot make sense of."""
+
+
+class InvalidInput(GradwellError, ValueError):
+    """A call's params cannot be sent: NaN or an infinity (JSON has neither), an integer beyond
+    the 64-bit range. ``path`` names the value (``"params.x[3][1]"``). Also a ``ValueError``."""
+
+    def __init__(self, message: str, path: str) -> None:
+        self.path = path
+        super().__init__(message)
 
 
 class RPCError(GradwellError):

@@ -21,12 +21,13 @@ import signal
 import subprocess
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import (Any, Callable, Deque, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple,
                     Union, cast)
 
 from .errors import (CallTimeout, Cancelled, GradwellError, HostClosed, HostCrashed, HostNotFound,
-                     ProtocolError, RPCError, error_from_response)
+                     InvalidInput, ProtocolError, RPCError, error_from_response)
 from .results import Metrics, TrainResult
 
 __all__ = ["Host", "PendingCall", "TrainIterator", "find_host", "BUILD_PATHS"]
@@ -111,7 +112,9 @@ def find_host(path: Optional[PathLike] = None) -> str:
 def _json_default(value: Any) -> Any:
     # numpy arrays and scalars (and anything array-like) become lists/numbers; no numpy import.
     if hasattr(value, "to_numpy"):  # pandas
-        return value.to_numpy().tolist()
+        value = value.to_numpy()
+    if getattr(getattr(value, "dtype", None), "kind", None) == "b":  # numpy booleans: labels 0/1
+        return value.astype("int64").tolist()
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, os.PathLike):
@@ -127,10 +130,29 @@ def _encode(message: Mapping[str, Any]) -> bytes:
                           default=_json_default)
     except ValueError as error:
         if "JSON compliant" in str(error):
-            raise ValueError(f"{message.get('method')}: the params hold NaN or an infinity, which JSON "
-                             "cannot carry") from None
+            path, value = _first_unsendable(message.get("params"), "params")
+            raise InvalidInput(f"{message.get('method')}: {path} is {value}, which JSON cannot carry "
+                               "(NaN and infinities are refused; drop or impute them)", path) from None
         raise
     return text.encode("utf-8") + b"\n"
+
+
+def _first_unsendable(value: Any, path: str) -> Tuple[str, Any]:
+    """Where the first NaN or infinity is in params (only looked for once encoding has failed)."""
+    value = _json_default(value) if not isinstance(value, (dict, list, tuple, str, int, float, bool, type(None))) else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return "", None
+    for key, item in items:
+        found = _first_unsendable(item, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
+        if found[0]:
+            return found
+    return "", None
 
 
 def _is_numpy(value: Any) -> bool:
@@ -243,7 +265,8 @@ class TrainIterator(Iterator[Dict[str, Any]]):
     ``StopIteration`` value, so ``result = yield from host.train_iter(...)`` works). Errors of
     the call (:class:`Cancelled`, :class:`CallTimeout`, ...) are raised by ``next()``.
     :meth:`cancel` asks the host to stop; the iteration then ends by raising :class:`Cancelled`.
-    Leaving a ``with`` block (or calling :meth:`close`) before the end cancels the training.
+    Leaving a ``with`` block (or calling :meth:`close`) before the end cancels the training, and
+    so does dropping the iterator (a ``for`` loop left with ``break``).
     """
 
     def __init__(self, pending: PendingCall) -> None:
@@ -290,9 +313,49 @@ class TrainIterator(Iterator[Dict[str, Any]]):
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
+    def __del__(self) -> None:
+        # A loop left with `break` drops the iterator: the training it no longer follows is
+        # cancelled, as close() would (nothing to do once it has ended).
+        pending = getattr(self, "_pending", None)
+        if pending is not None and not pending._done and not pending._host._forked():
+            try:
+                pending._abandon()
+            except Exception:
+                pass
+
 
 # --------------------------------------------------------------------------------------------
 # The host
+
+
+def _read_stderr(stream: Any, lines: Deque[str]) -> None:
+    """The stderr thread: keeps the host's last lines (it never holds the Host)."""
+    try:
+        for line in iter(stream.readline, b""):
+            lines.append(line.decode("utf-8", "replace").rstrip("\r\n"))
+    except (OSError, ValueError):
+        pass
+
+
+def _read_stdout(owner: "weakref.ReferenceType[Host]", stream: Any) -> None:
+    """The reader thread: hands each line to the Host while it exists (a weak reference, not
+    held while waiting for the next line), and tells it when the host's output ends."""
+    try:
+        for line in iter(stream.readline, b""):
+            host = owner()
+            if host is None:
+                return
+            try:
+                host._dispatch(line)
+            except Exception as error:  # never let a bad line kill the reader
+                host.callback_errors.append(error)
+            del host
+    except (OSError, ValueError):
+        pass
+    finally:
+        host = owner()
+        if host is not None:
+            host._host_gone()
 
 
 class _InterruptsHeld:
@@ -391,10 +454,16 @@ class Host:
             raise HostNotFound(f"cannot start the gradwell host {self.path}: {error}", [self.path]) from error
         assert self._process.stdin and self._process.stdout and self._process.stderr
         self._stdin = self._process.stdin
-        self._stderr_thread = threading.Thread(target=self._read_stderr, name=f"gradwell-stderr-{self.pid}",
-                                               daemon=True)
-        self._reader = threading.Thread(target=self._read_stdout, name=f"gradwell-reader-{self.pid}",
-                                        daemon=True)
+        # The process that may talk to the host: a forked child has copies of the pipes and of
+        # the id counter, but no reader thread, so it would take (and cancel) the parent's answers.
+        self._owner_pid = os.getpid()
+        # The threads hold the Host only weakly, so a Host dropped without close() is collected
+        # and its host process stopped (__del__), as a file object is.
+        owner = weakref.ref(self)
+        self._stderr_thread = threading.Thread(target=_read_stderr, args=(self._process.stderr, self._stderr),
+                                               name=f"gradwell-stderr-{self.pid}", daemon=True)
+        self._reader = threading.Thread(target=_read_stdout, args=(owner, self._process.stdout),
+                                        name=f"gradwell-reader-{self.pid}", daemon=True)
         self._stderr_thread.start()
         self._reader.start()
 
@@ -438,6 +507,10 @@ class Host:
         with self._lock:
             if self._closed:
                 return self._process.poll()
+            if self._forked():
+                # The parent's host: a forked child only forgets it.
+                self._closed = True
+                return None
             already_closing = self._closing
             self._closing = True
         if not already_closing and self._dead is None:
@@ -484,7 +557,7 @@ class Host:
 
     def __del__(self) -> None:
         process = getattr(self, "_process", None)
-        if process is None or process.poll() is not None:
+        if process is None or process.poll() is not None or os.getpid() != getattr(self, "_owner_pid", None):
             return
         try:
             self._closing = True
@@ -495,28 +568,8 @@ class Host:
 
     # ---- the reader threads
 
-    def _read_stderr(self) -> None:
-        stream = self._process.stderr
-        assert stream is not None
-        try:
-            for line in iter(stream.readline, b""):
-                self._stderr.append(line.decode("utf-8", "replace").rstrip("\r\n"))
-        except (OSError, ValueError):
-            pass
-
-    def _read_stdout(self) -> None:
-        stream = self._process.stdout
-        assert stream is not None
-        try:
-            for line in iter(stream.readline, b""):
-                try:
-                    self._dispatch(line)
-                except Exception as error:  # never let a bad line kill the reader
-                    self.callback_errors.append(error)
-        except (OSError, ValueError):
-            pass
-        finally:
-            self._host_gone()
+    def _forked(self) -> bool:
+        return os.getpid() != self._owner_pid
 
     def _dispatch(self, line: bytes) -> None:
         text = line.strip()
@@ -618,6 +671,9 @@ class Host:
         # A Ctrl-C while a line is being written is held until the line is complete: half a line
         # would be glued to the next request and its error answered to the wrong call. The
         # call is then abandoned (and cancelled) and the interrupt raised.
+        if self._forked():
+            raise HostClosed(f"this Host was created in process {self._owner_pid} and cannot be used from process "
+                             f"{os.getpid()} (a fork of it): create a Host in this process")
         with _InterruptsHeld() as held:
             with self._send_lock:
                 with self._lock:
@@ -651,7 +707,7 @@ class Host:
         """Sends ``$/cancel`` as a notification (no answer is expected); errors are ignored."""
         data = _encode({"jsonrpc": "2.0", "method": "$/cancel", "params": {"id": request_id}})
         with self._send_lock:
-            if not self._closed and self._dead is None:
+            if not self._closed and self._dead is None and not self._forked():
                 self._write(data)
 
     def _abandon(self, call: _Call, cancel: bool) -> None:

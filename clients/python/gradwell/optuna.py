@@ -123,8 +123,6 @@ class Objective:
             _tuning.build_datasets(host, config)
             _tuning.create_model(host, config)
             params = {key: value for key, value in train.items() if key not in ("model", "data", "epochs")}
-            # Every epoch reported, whatever the template says: the pruner judges each one.
-            params["report_every"] = 1
             iterator = host.train_iter("trial", train["data"], epochs=train.get("epochs", 1), **params)
             pruned_at: Optional[int] = None
             last: Optional[float] = None

@@ -581,3 +581,54 @@ def test_two_hosts_in_two_threads() -> None:
         thread.join(30)
     assert not failures
     assert results[0] == results[1]  # same seeds, same answers, no crosstalk
+
+
+def test_a_forked_child_cannot_use_its_parents_host(tiny: gradwell.Host) -> None:
+    # The child has copies of the pipes and the id counter but no reader: it is refused, and
+    # the parent's calls are untouched.
+    pid = os.fork()
+    if pid == 0:
+        code = 3
+        try:
+            tiny.evaluate("m", "d")
+        except gradwell.HostClosed as error:
+            code = 0 if "fork" in str(error) else 4
+        except BaseException:
+            code = 5
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    assert tiny.generate("e", "moons", n=10)["n"] == 10
+    assert tiny.evaluate("m", "d")["n"] == 200
+
+
+def test_a_host_dropped_without_close_is_stopped() -> None:
+    import gc
+    import weakref
+    host = gradwell.Host(HOST_PATH, timeout=30)
+    host.initialize()
+    process = host._process
+    ref = weakref.ref(host)
+    del host
+    gc.collect()
+    assert ref() is None
+    process.wait(timeout=10)  # its stdin closed and SIGTERM sent by __del__
+
+
+def test_breaking_out_of_train_iter_cancels_the_training(tiny: gradwell.Host) -> None:
+    import gc
+    for metric in tiny.train_iter("m", "d", epochs=10**7, report_every=1):
+        break
+    gc.collect()
+    start = time.monotonic()
+    assert tiny.evaluate("m", "d")["n"] == 200
+    assert time.monotonic() - start < 5
+
+
+def test_nan_names_its_place_and_numpy_booleans_are_labels(host: gradwell.Host) -> None:
+    np = pytest.importorskip("numpy")
+    with pytest.raises(gradwell.InvalidInput) as caught:
+        host.inline("d", np.array([[1.0, 2.0], [3.0, float("nan")]]), [0, 1])
+    assert caught.value.path == "params.x[1][1]" and isinstance(caught.value, ValueError)
+    assert host.inline("d", [[0.0], [1.0]], np.array([False, True]))["classes"] == 2

@@ -87,3 +87,26 @@ def test_trial_seeds_are_stable_and_in_range() -> None:
 def test_bad_space_entries_name_their_key(spec: dict, message: str) -> None:
     with pytest.raises(ValueError, match=r"space\['train.optimizer.lr'\]: " + message):
         _tuning.parse_space({"train.optimizer.lr": spec})
+
+
+def test_templates_take_paths_and_numpy_values_and_name_their_data_sets(tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy")
+    template = {"datasets": {"train": {"path": tmp_path / "x.npy", "labels": Path("y.npy")}},
+                "model": {"input": 2, "layers": [{"type": "dense", "units": np.int64(8)}]},
+                "train": {"data": "train"}}
+    prepared, data = _tuning.prepare_template(template, None, base_dir=str(tmp_path))
+    assert prepared["datasets"]["train"]["path"] == str(tmp_path / "x.npy")
+    assert prepared["datasets"]["train"]["labels"] == str(tmp_path / "y.npy")
+    assert prepared["model"]["layers"][0]["units"] == 8 and data == "train"
+    # A data-set name the template does not build is refused once, before any trial runs.
+    for key, value in (("data", "dve"), ("validation", "dve")):
+        bad = {**template, "train": {"data": "train", **({"validation": value} if key == "validation" else {})}}
+        with pytest.raises(ValueError, match="'dve'.*not one of template"):
+            _tuning.prepare_template(bad, value if key == "data" else "dve", base_dir=str(tmp_path))
+
+
+def test_a_relative_gradwell_host_is_made_absolute_for_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADWELL_HOST", "cli/.build/release/gradwell")
+    spec = _tuning.TrialSpec({"datasets": {"d": {"generator": "moons", "n": 10}}, "model": {"input": 2, "layers": []},
+                              "train": {"data": "d"}}, None, "accuracy", None, None, None, None, 0, None)
+    assert spec.host_path == os.path.abspath("cli/.build/release/gradwell")
