@@ -9,7 +9,7 @@ import Glibc
 /// requests for a person (`gradwell run FILE`).
 ///
 /// A user's own host with compiled-in components calls
-/// `GradwellHost.main(registry: .builtins.adding(optimizers: [Lion.self], origin: "mine"))`.
+/// `GradwellHost.main(registry: try .builtins.adding(optimizers: [Lion.self], origin: "mine"))`.
 public enum GradwellHost {
     public static let usage = """
         usage: gradwell [options]                 serve JSON-RPC 2.0 requests, one per line, on stdin/stdout

@@ -70,7 +70,8 @@ let customHost = exampleProduct("GRADWELL_CUSTOM_HOST", package: "examples/plugi
         let (status, output, _) = try run(hostBinary, ["check", "--plugin", lionPlugin])
         #expect(status == 0, "\(output)")
         #expect(output.contains("ok   optimizer lion (plugin libLionPlugin.so)"))
-        #expect(output.contains("resume from saved state: bit-identical"))
+        #expect(output.contains("resume from saved state: 20 epochs, saved, restored, 20 more: bit-identical"), "\(output)")
+        #expect(output.contains("learning rate: a step at lr/2 differs"), "\(output)")
         let host = try HostProcess(arguments: ["--plugin", lionPlugin])
         let report = host.result("registry/check", ["type": "lion"])
         #expect(report["passed"] as? Bool == true)
@@ -119,6 +120,24 @@ let customHost = exampleProduct("GRADWELL_CUSTOM_HOST", package: "examples/plugi
                        layers: [dense(8), ["type": "gaussian_noise", "stddev": 0.05], dense(1, "sigmoid")])
         let (status, output, _) = try run(customHost, ["check"])
         #expect(status == 0, "\(output)")
+    }
+
+    /// `--plugin libLionPlugin.so`, a bare name, is the file in the current directory (dlopen
+    /// alone would search the loader's paths and fail, or load another library of that name).
+    @Test func aBareLibraryNameIsTheFileInTheCurrentDirectory() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: hostBinary)
+        let library = URL(fileURLWithPath: lionPlugin)
+        process.currentDirectoryURL = library.deletingLastPathComponent()
+        process.arguments = ["check", "--plugin", library.lastPathComponent]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("optimizer lion (plugin \(library.lastPathComponent))"), "\(text)")
     }
 
     @Test func theContractsExampleIsTheCompiledSource() throws {

@@ -117,14 +117,66 @@ public enum Conformance {
     static func layerChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
         var config = minimalConfig(entry)
         if entry.name == "dense" { config = .object(["type": "dense", "units": 4, "activation": "tanh"]) }
-        return [gradientCheck("gradient", layers: [.object(["type": "dense", "units": 4, "activation": "tanh"]), config], registry: registry)]
+        let layers: [ConfigValue] = [.object(["type": "dense", "units": 4, "activation": "tanh"]), config]
+        return [gradientCheck("gradient", layers: layers, registry: registry), try resumeCheck(layers: layers, registry: registry)]
+    }
+
+    /// A model of `layers` (then a sigmoid head) trained 3 epochs in one `train`, against 1 epoch,
+    /// a snapshot restored into a fresh model (as a model file would be), and 2 more epochs: the
+    /// same bits unless a layer keeps state it does not save (a noise layer's random stream),
+    /// or a backward adds to its parameters' gradients instead of setting them.
+    static func resumeCheck(layers: [ConfigValue], registry: Registry) throws -> Check {
+        do {
+            var resolved = try layers.enumerated().map { try registry.resolve($1, kind: .layer, path: "layers[\($0)]") }
+            resolved.append(try registry.resolve(.object(["type": "dense", "units": 1, "activation": "sigmoid"]), kind: .layer, path: "head"))
+            let specification = ModelSpecification(input: 3, layers: resolved, loss: try registry.resolve("binary_cross_entropy", kind: .loss, path: "loss"),
+                                                   dtype: .float64, seed: 5, rng: .gradwell)
+            var random = RandomStream.make(.gradwell, seed: 9)
+            let data = Dataset(name: "check", generated: Generators.blobs(count: 24, centers: 2, features: 3, clusterStd: 2, rng: &random))
+            func plan(_ epochs: Int) throws -> TrainingPlan {
+                let optimizer = try registry.resolve(.object(["type": "gd", "lr": 0.1]), kind: .optimizer, path: "gd")
+                return TrainingPlan(epochs: epochs, batchSize: 8, shuffle: true, seed: 4, reportEvery: 1000,
+                                    optimizerConfig: optimizer, optimizer: try registry.makeOptimizer(optimizer))
+            }
+            let whole = try Model<Double>(specification, registry: registry)
+            _ = whole.train(try plan(3), data: data, observer: TrainingObserver())
+            let first = try Model<Double>(specification, registry: registry)
+            _ = first.train(try plan(1), data: data, observer: TrainingObserver())
+            let resumed = try Model<Double>(specification, registry: registry)
+            try resumed.restore(first.snapshot())
+            _ = resumed.train(try plan(2), data: data, observer: TrainingObserver())
+            let same = resumed.snapshot().parameters.map(\.values) == whole.snapshot().parameters.map(\.values)
+            return Check(name: "resume from saved state", passed: same,
+                         detail: same ? "3 epochs = 1 epoch, saved, restored, 2 more (bit for bit)"
+                                      : "a run resumed from a snapshot differs from an uninterrupted one: state the layer does not save (`state`/`restore`), or gradients added to instead of set")
+        } catch {
+            return Check(name: "resume from saved state", passed: false, detail: "\(error)")
+        }
     }
 
     static func lossChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
         let loss = try registry.makeLoss(try registry.resolve(minimalConfig(entry), kind: .loss, path: entry.name))
         let outputs = loss.fusedActivation == .sigmoid ? 1 : 3
+        // Training calls costAndGradient; gradcheck calls cost and gradient: they must agree.
+        var random = RandomStream.make(.gradwell, seed: 11)
+        var output = Tensor<Double>(rows: 6, columns: outputs), targets = Tensor<Double>(rows: 6, columns: outputs)
+        for i in 0..<output.count { output.storage[i] = random.nextNormal() }
+        for row in 0..<6 {
+            for column in 0..<outputs {
+                targets.storage[row * outputs + column] = loss.fusedActivation == .softmax ? (column == row % outputs ? 1 : 0)
+                    : loss.fusedActivation == .sigmoid ? Double(row % 2) : Double(row + column) / 10
+            }
+        }
+        var separate = Tensor<Double>(), together = Tensor<Double>()
+        let cost = loss.cost(output: output, targets: targets)
+        loss.gradient(output: output, targets: targets, into: &separate)
+        let combined = loss.costAndGradient(output: output, targets: targets, into: &together)
+        let agree = separate.count == together.count && abs(cost - combined) <= 1e-12 * max(1, abs(cost))
+            && zip(separate.storage, together.storage).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) }
         return [gradientCheck("gradient", layers: [.object(["type": "dense", "units": 4, "activation": "tanh"])], loss: entry.name,
-                              outputs: outputs, registry: registry)]
+                              outputs: outputs, registry: registry),
+                Check(name: "costAndGradient", passed: agree,
+                      detail: agree ? "the same cost and gradient as cost and gradient" : "cost \(cost) vs \(combined), or the gradients differ")]
     }
 
     static func regularizerChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
@@ -186,23 +238,36 @@ public enum Conformance {
             loss: try registry.resolve("binary_cross_entropy", kind: .loss, path: "loss"), dtype: .float64, seed: 1, rng: .gradwell)
         var random = RandomStream.make(.gradwell, seed: 3)
         let data = Dataset(name: "blobs", generated: Generators.blobs(count: 80, centers: 2, features: 2, clusterStd: 1.5, rng: &random))
-        let plan = TrainingPlan(epochs: 20, batchSize: 16, shuffle: true, seed: 4, reportEvery: 1000,
-                                optimizerConfig: config, optimizer: optimizer)
+        // A fresh optimizer per train, as the host builds one per request: state kept outside
+        // the slots (a step counter of its own) shows as a resumed run that differs.
+        func plan(_ epochs: Int) throws -> TrainingPlan {
+            TrainingPlan(epochs: epochs, batchSize: 16, shuffle: true, seed: 4, reportEvery: 1000,
+                         optimizerConfig: config, optimizer: try registry.makeOptimizer(config))
+        }
         let whole = try Model<Double>(specification, registry: registry)
         let before = whole.evaluate(data).cost
-        _ = whole.train(plan, data: data, observer: TrainingObserver())
-        _ = whole.train(plan, data: data, observer: TrainingObserver())
+        _ = whole.train(try plan(40), data: data, observer: TrainingObserver())
         let after = whole.evaluate(data).cost
         checks.append(Check(name: "logistic regression", passed: after.isFinite && after < before,
                             detail: "cost \(before) -> \(after) after 40 epochs"))
         let first = try Model<Double>(specification, registry: registry)
-        _ = first.train(plan, data: data, observer: TrainingObserver())
+        _ = first.train(try plan(20), data: data, observer: TrainingObserver())
         let resumed = try Model<Double>(specification, registry: registry)
         try resumed.restore(first.snapshot())
-        _ = resumed.train(plan, data: data, observer: TrainingObserver())
+        _ = resumed.train(try plan(20), data: data, observer: TrainingObserver())
         let same = resumed.snapshot().parameters.map(\.values) == whole.snapshot().parameters.map(\.values)
         checks.append(Check(name: "resume from saved state", passed: same,
-                            detail: same ? "bit-identical to an uninterrupted run" : "a run resumed from a snapshot differs from an uninterrupted one"))
+                            detail: same ? "20 epochs, saved, restored, 20 more: bit-identical to 40 in one train"
+                                         : "a run resumed from a snapshot differs from an uninterrupted one (state kept outside the slots?)"))
+        // The update follows the learning rate it is given (schedules change it every epoch).
+        var full = Tensor<Double>(rows: 1, columns: count), half = full
+        for i in 0..<count { gradient.storage[i] = a[i] * (full.storage[i] - c[i]) }
+        var fullState = optimizer.stateSlots.map { _ in Tensor<Double>(rows: 1, columns: count) }, halfState = fullState
+        optimizer.update(&full, gradient: gradient, state: &fullState, step: 1, learningRate: optimizer.learningRate)
+        optimizer.update(&half, gradient: gradient, state: &halfState, step: 1, learningRate: optimizer.learningRate / 2)
+        let follows = full.storage != half.storage
+        checks.append(Check(name: "learning rate", passed: follows,
+                            detail: follows ? "a step at lr/2 differs from one at lr" : "update ignores its learningRate argument (schedules would do nothing)"))
         return checks
     }
 

@@ -24,8 +24,15 @@ enum PluginLoader {
             guard stat(path, &info) == 0 else {
                 throw Failure(description: "\(path): no such plugin library (\(String(cString: strerror(errno))))")
             }
+            // The file found, by its full path: dlopen would look a bare name ("libLion.so") up
+            // in the loader's search path instead of the current directory.
+            guard let resolved = realpath(path, nil) else {
+                throw Failure(description: "\(path): cannot resolve (\(String(cString: strerror(errno))))")
+            }
+            let fullPath = String(cString: resolved)
+            free(resolved)
             // RTLD_LOCAL: the plugin's own symbols stay private; it shares libGradwell.so with us.
-            guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            guard let handle = dlopen(fullPath, RTLD_NOW | RTLD_LOCAL) else {
                 let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
                 throw Failure(description: "\(path): not a loadable shared library: \(reason)")
             }

@@ -42,12 +42,33 @@ public struct Registry: @unchecked Sendable {
                         data: [ConfigEntry(key: "name", value: .string(type.name)),
                                ConfigEntry(key: "origins", value: .array([.string(existing.origin), .string(origin)]))])
                 }
+                try Self.checkSchema(kind, type.name, type.parameters, origin: origin)
                 copy.entries[kind, default: []].append(
                     Entry(kind: kind, name: type.name, parameters: type.parameters, summary: type.summary,
                           origin: origin, type: type))
             }
         }
         return copy
+    }
+
+    /// A component's schema must be usable from a request: named parameters, once each, none
+    /// called `type` (the member that names the component), and defaults within their bounds
+    /// (else every request leaving one out would be refused for a value it never sent).
+    static func checkSchema(_ kind: ComponentKind, _ name: String, _ parameters: [ParameterSpec], origin: String) throws {
+        func refuse(_ problem: String) -> GradwellError {
+            GradwellError(.invalidParams, "\(kind.rawValue) '\(name)' from \(origin): \(problem)",
+                          data: [ConfigEntry(key: "name", value: .string(name))])
+        }
+        guard !name.isEmpty else { throw refuse("an empty name") }
+        var seen = Set<String>()
+        for spec in parameters {
+            guard !spec.name.isEmpty, spec.name != "type" else { throw refuse("a parameter may not be named '\(spec.name)'") }
+            guard seen.insert(spec.name).inserted else { throw refuse("parameter '\(spec.name)' is declared twice") }
+            guard let number = spec.defaultValue?.doubleValue, spec.kind == .number || spec.kind == .integer else { continue }
+            let low = spec.minimum.map { spec.exclusiveMinimum ? number > $0 : number >= $0 } ?? true
+            let high = spec.maximum.map { spec.exclusiveMaximum ? number < $0 : number <= $0 } ?? true
+            guard number.isFinite, low, high else { throw refuse("parameter '\(spec.name)' defaults to \(number), outside its own bounds") }
+        }
     }
 
     /// The entry for `name` of `kind`, if registered.

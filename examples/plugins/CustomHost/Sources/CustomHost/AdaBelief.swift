@@ -1,3 +1,4 @@
+import Foundation
 import GradwellProtocols
 
 /// AdaBelief (Zhuang et al. 2020): Adam whose second moment tracks (g - m)², the "belief" in
@@ -23,8 +24,8 @@ struct AdaBelief: Optimizer {
     func update<T: Scalar>(_ parameter: inout Tensor<T>, gradient: Tensor<T>, state: inout [Tensor<T>],
                            step: Int, learningRate: Double) {
         let b1 = T(beta1), b2 = T(beta2), eps = T(epsilon), lr = T(learningRate)
-        var c1: T = 1, c2: T = 1
-        for _ in 0..<step { c1 *= b1; c2 *= b2 }
+        // β^t in Double (a loop of `step` products would make step t cost O(t)).
+        let c1 = T(Foundation.pow(beta1, Double(step))), c2 = T(Foundation.pow(beta2, Double(step)))
         for i in 0..<parameter.count {
             let g = gradient.storage[i]
             let m = b1 * state[0].storage[i] + (1 - b1) * g

@@ -2,12 +2,16 @@ import GradwellProtocols
 
 /// Adds N(0, stddev²) noise to its input in training only (a regularizer as a layer, as Keras's
 /// GaussianNoise); the identity in inference, so backward passes the gradient through.
+///
+/// Its noise generator is state: saved with the model (`state`) and put back (`restore`), so a
+/// run resumed from a model file draws the noise an uninterrupted run would (`gradwell check`
+/// compares the two).
 final class GaussianNoise<T: Scalar>: Layer {
     let outputUnits: Int
     let standardDeviation: Double
-    private var random: RandomStream
+    private var random: GradwellRandom
 
-    init(units: Int, standardDeviation: Double, random: RandomStream) {
+    init(units: Int, standardDeviation: Double, random: GradwellRandom) {
         outputUnits = units
         self.standardDeviation = standardDeviation
         self.random = random
@@ -23,6 +27,18 @@ final class GaussianNoise<T: Scalar>: Layer {
                   inputGradient: inout Tensor<T>, computeInputGradient: Bool) {
         if computeInputGradient { Kernels.copy(outputGradient, into: &inputGradient) }
     }
+
+    var state: [String: ConfigValue] {
+        ["random": .array([random.s0, random.s1, random.s2, random.s3].map { .string(String($0, radix: 16)) })]
+    }
+
+    func restore(state: [String: ConfigValue]) throws {
+        let words = state["random"]?.arrayValue?.compactMap { $0.stringValue.flatMap { UInt64($0, radix: 16) } } ?? []
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+            throw GradwellError(.io, "gaussian_noise state needs \"random\": 4 hexadecimal words, not all zero")
+        }
+        random.s0 = words[0]; random.s1 = words[1]; random.s2 = words[2]; random.s3 = words[3]
+    }
 }
 
 struct GaussianNoiseDefinition: LayerDefinition {
@@ -31,6 +47,8 @@ struct GaussianNoiseDefinition: LayerDefinition {
     static let parameters: [ParameterSpec] = [.number("stddev", default: 0.1, min: 0, "Standard deviation of the noise.")]
 
     static func make<T: Scalar>(config: ResolvedConfig, context: inout LayerContext, as: T.Type) throws -> any Layer<T> {
-        GaussianNoise<T>(units: context.inputUnits, standardDeviation: config.double("stddev"), random: context.ownStream)
+        // A generator of its own, seeded from the layer's stream, whose four words it can save.
+        GaussianNoise<T>(units: context.inputUnits, standardDeviation: config.double("stddev"),
+                         random: GradwellRandom(seed: context.ownStream.nextUInt64()))
     }
 }
