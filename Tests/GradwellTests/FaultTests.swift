@@ -15,12 +15,6 @@ import Glibc
         host.result("model/create", Self.model)
     }
 
-    func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     // MARK: - Signals and checkpoints
 
     @Test(arguments: [SIGTERM, SIGINT])

@@ -5,12 +5,6 @@ import Testing
 /// binary: every one is answered with a structured error (or an honest result) and the host
 /// keeps serving.
 @Suite struct HostileInputTests {
-    func scratch() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     /// Runs the binary with arguments; returns (status, stderr).
     func runBinary(_ arguments: [String], input: String? = nil, stopAfter seconds: Double? = nil) throws -> (Int32, String) {
         let process = Process()
@@ -51,7 +45,7 @@ import Testing
     }
 
     @Test func corruptModelFilesAreRefusedAndNothingCrashesLater() throws {
-        let directory = try scratch()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let good = try savedModel(in: directory)
         func parameter(_ file: inout [String: Any], _ index: Int, _ change: (inout [String: Any]) -> Void) {
@@ -111,7 +105,7 @@ import Testing
     }
 
     @Test func hostileDataFilesAreRefused() throws {
-        let directory = try scratch()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let host = try HostProcess()
         // An IDX header whose dimensions multiply past Int.max.
@@ -235,7 +229,7 @@ import Testing
     /// A run log records the request bounds it was served with, and a replay judges by them:
     /// a model refused under --max-elements 50 is refused again, so --verify agrees.
     @Test func replayUsesTheRecordedLimits() throws {
-        let directory = try scratch()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("small.jsonl").path
         let host = try HostProcess(arguments: ["--record", log, "--max-elements", "50"])
@@ -260,7 +254,7 @@ import Testing
     /// would otherwise run its 10^8 epochs, and verifies; a replay that would run long stops on
     /// SIGTERM (128 + 15) instead of ignoring it.
     @Test func replaysOfCancelledAndLongRunsEnd() throws {
-        let directory = try scratch()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("cancelled.jsonl").path
         let host = try HostProcess(arguments: ["--record", log])
@@ -292,7 +286,7 @@ import Testing
     }
 
     @Test func savesNeverReplaceDevicesFifosOrTheRunLog() throws {
-        let directory = try scratch()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let fifo = directory.appendingPathComponent("fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -340,7 +334,7 @@ import Testing
     }
 
     @Test func commandsRefuseWhatIsNotTheirInput() throws {
-        let directory = try scratch()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let garbage = directory.appendingPathComponent("garbage.jsonl").path
         try "this is not json\n{\"jsonrpc\":\"2.0\"\n".write(toFile: garbage, atomically: true, encoding: .utf8)

@@ -6,12 +6,6 @@ import Glibc
 
 /// `--record`, `gradwell replay` and `search` through the real binary.
 @Suite struct RunLogTests {
-    func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     /// Runs the binary with arguments and returns (status, stderr).
     func runBinary(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()

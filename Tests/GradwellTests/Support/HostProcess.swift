@@ -177,3 +177,10 @@ func dataOf(_ response: [String: Any]) -> [String: Any] { errorOf(response)["dat
 func dense(_ units: Int, _ activation: String = "relu", init initializer: Any = "he") -> [String: Any] {
     ["type": "dense", "units": units, "activation": activation, "init": initializer]
 }
+
+/// A fresh directory under the system's temporary directory (the caller removes it).
+func temporaryDirectory() throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}

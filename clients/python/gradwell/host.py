@@ -124,7 +124,24 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot be sent to the gradwell host as JSON")
 
 
+_INT64 = 1 << 63
+
+
+def _check_integers(value: Any, path: str) -> None:
+    """Integers the host cannot read (beyond 64 bits) in params' objects (not inside arrays, so
+    large payloads are not walked): refused here, naming the member, rather than by the host's
+    parser as a column of a line the caller never sees."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        raise InvalidInput(f"{path} is {value}, beyond the 64-bit integers the host reads", path)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_integers(item, f"{path}.{key}")
+
+
 def _encode(message: Mapping[str, Any]) -> bytes:
+    _check_integers(message.get("params"), "params")
+    if isinstance(message.get("id"), int):
+        _check_integers(message["id"], "id")
     try:
         text = json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
                           default=_json_default)

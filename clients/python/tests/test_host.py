@@ -632,3 +632,13 @@ def test_nan_names_its_place_and_numpy_booleans_are_labels(host: gradwell.Host) 
         host.inline("d", np.array([[1.0, 2.0], [3.0, float("nan")]]), [0, 1])
     assert caught.value.path == "params.x[1][1]" and isinstance(caught.value, ValueError)
     assert host.inline("d", [[0.0], [1.0]], np.array([False, True]))["classes"] == 2
+
+
+def test_integers_beyond_64_bits_are_refused_naming_the_member(host: gradwell.Host) -> None:
+    host.generate("d", "moons", n=10)
+    with pytest.raises(gradwell.InvalidInput) as caught:
+        host.generate("e", "moons", n=10, seed=2**70)
+    assert caught.value.path == "params.seed"
+    with pytest.raises(gradwell.InvalidInput):
+        host.cancel(2**80)
+    assert host.initialize()["name"] == "gradwell"
