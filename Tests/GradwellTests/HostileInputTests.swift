@@ -5,29 +5,6 @@ import Testing
 /// binary: every one is answered with a structured error (or an honest result) and the host
 /// keeps serving.
 @Suite struct HostileInputTests {
-    /// Runs the binary with arguments; returns (status, stderr).
-    func runBinary(_ arguments: [String], input: String? = nil, stopAfter seconds: Double? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: hostBinary)
-        process.arguments = arguments
-        let errors = Pipe(), stdin = Pipe()
-        process.standardError = errors
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        if let seconds {
-            usleep(UInt32(seconds * 1_000_000))
-            process.terminate()  // SIGTERM
-        }
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
-
     /// A saved model with a dropout layer (generator state), a batch-norm layer (running
     /// statistics) and Adam's state, as a JSON object to corrupt.
     func savedModel(in directory: URL) throws -> [String: Any] {
@@ -212,17 +189,8 @@ import Testing
     }
 
     @Test func absurdThreadCountsExitWithUsage() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: hostBinary)
-        process.arguments = ["--threads", "100000"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2)
+        let (status, text) = try runBinary(["--threads", "100000"])
+        #expect(status == 2)
         #expect(text.contains("--threads takes 1 to 1024") && text.contains("usage:"), "\(text)")
     }
 
@@ -238,16 +206,8 @@ import Testing
         #expect(host.finish() == 0)
         let header = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")[0]
         #expect(header.contains("\"max_elements\":50"), "\(header)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: hostBinary)
-        process.arguments = ["replay", log, "--verify"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runBinary(["replay", log, "--verify"])
+        #expect(status == 0, "\(text)")
     }
 
     /// A log whose train was cancelled replays to the same cut (the recorded steps), where it

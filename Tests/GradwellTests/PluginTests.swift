@@ -79,8 +79,7 @@ let customHost = exampleProduct("GRADWELL_CUSTOM_HOST", package: "examples/plugi
     }
 
     @Test func badPluginsStopTheHostWithAClearMessage() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-plugins-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         func compile(_ name: String, _ source: String) throws -> String {
             let c = directory.appendingPathComponent("\(name).c").path, library = directory.appendingPathComponent("lib\(name).so").path

@@ -24,8 +24,7 @@ import Testing
     /// is the sum of 512 of them, 5.1e-38 (a normal number). 128 rows × 512 × 64 is a product the
     /// host cuts across its two threads, so the worker thread's rows are checked too.
     @Test func denormalsAreFlushedUnlessAskedToKeep() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("tiny-weights.json").path
         let maker = try HostProcess()

@@ -20,8 +20,7 @@ import Testing
     }
 
     func report(for example: String, extra: [String] = []) throws -> Counter {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("run.jsonl").path, html = directory.appendingPathComponent("report.html").path
         let record = Process()

@@ -6,20 +6,6 @@ import Glibc
 
 /// `--record`, `gradwell replay` and `search` through the real binary.
 @Suite struct RunLogTests {
-    /// Runs the binary with arguments and returns (status, stderr).
-    func runBinary(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: hostBinary)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
-
     func recordedSession(_ log: String) throws {
         let host = try HostProcess(arguments: ["--record", log])
         host.result("dataset/generate", ["name": "d", "generator": "moons", "n": 120, "seed": 4])

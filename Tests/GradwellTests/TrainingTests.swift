@@ -74,8 +74,7 @@ import Glibc
     }
 
     @Test func saveAndLoadRoundTripExactly() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("m.json").path
         let host = try prepared()
@@ -98,8 +97,7 @@ import Glibc
     }
 
     @Test func fileErrorsAreIOErrorsNamingTheFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let host = try prepared()
         let missing = directory.appendingPathComponent("missing.json").path
@@ -129,8 +127,7 @@ import Glibc
 
     @Test func aFailedSaveLeavesThePreviousFileIntact() throws {
         guard getuid() != 0 else { return }  // root ignores directory permissions; the tmpfs test below covers root.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer {
             chmod(directory.path, 0o755)
             try? FileManager.default.removeItem(at: directory)
@@ -375,8 +372,7 @@ import Glibc
         let host = try HostProcess()
         host.result("model/create", ["name": "a", "input": 2, "layers": [dense(3), dense(1, "sigmoid")], "seed": 11])
         host.result("model/create", ["name": "b", "input": 2, "layers": [dense(3), dense(4), dense(1, "sigmoid")], "seed": 11])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gradwell-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         func firstLayer(_ name: String) throws -> [Double] {
             let path = directory.appendingPathComponent("\(name).json").path

@@ -140,18 +140,26 @@ public enum Conformance {
             }
             let whole = try Model<Double>(specification, registry: registry)
             _ = whole.train(try plan(3), data: data, observer: TrainingObserver())
-            let first = try Model<Double>(specification, registry: registry)
-            _ = first.train(try plan(1), data: data, observer: TrainingObserver())
-            let resumed = try Model<Double>(specification, registry: registry)
-            try resumed.restore(first.snapshot())
-            _ = resumed.train(try plan(2), data: data, observer: TrainingObserver())
-            let same = resumed.snapshot().parameters.map(\.values) == whole.snapshot().parameters.map(\.values)
+            let same = try resumes(like: whole, specification, data: data, epochs: 1, then: 2, plan: plan, registry: registry)
             return Check(name: "resume from saved state", passed: same,
                          detail: same ? "3 epochs = 1 epoch, saved, restored, 2 more (bit for bit)"
                                       : "a run resumed from a snapshot differs from an uninterrupted one: state the layer does not save (`state`/`restore`), or gradients added to instead of set")
         } catch {
             return Check(name: "resume from saved state", passed: false, detail: "\(error)")
         }
+    }
+
+    /// Whether `first` epochs, a snapshot restored into a new model (as a model file would be) and
+    /// `second` more epochs end with `whole`'s parameters, bit for bit. `plan(n)` builds each
+    /// `train`'s plan, with a fresh optimizer as the host builds one per request.
+    static func resumes(like whole: Model<Double>, _ specification: ModelSpecification, data: Dataset, epochs first: Int,
+                        then second: Int, plan: (Int) throws -> TrainingPlan, registry: Registry) throws -> Bool {
+        let start = try Model<Double>(specification, registry: registry)
+        _ = start.train(try plan(first), data: data, observer: TrainingObserver())
+        let resumed = try Model<Double>(specification, registry: registry)
+        try resumed.restore(start.snapshot())
+        _ = resumed.train(try plan(second), data: data, observer: TrainingObserver())
+        return resumed.snapshot().parameters.map(\.values) == whole.snapshot().parameters.map(\.values)
     }
 
     static func lossChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
@@ -250,12 +258,7 @@ public enum Conformance {
         let after = whole.evaluate(data).cost
         checks.append(Check(name: "logistic regression", passed: after.isFinite && after < before,
                             detail: "cost \(before) -> \(after) after 40 epochs"))
-        let first = try Model<Double>(specification, registry: registry)
-        _ = first.train(try plan(20), data: data, observer: TrainingObserver())
-        let resumed = try Model<Double>(specification, registry: registry)
-        try resumed.restore(first.snapshot())
-        _ = resumed.train(try plan(20), data: data, observer: TrainingObserver())
-        let same = resumed.snapshot().parameters.map(\.values) == whole.snapshot().parameters.map(\.values)
+        let same = try resumes(like: whole, specification, data: data, epochs: 20, then: 20, plan: plan, registry: registry)
         checks.append(Check(name: "resume from saved state", passed: same,
                             detail: same ? "20 epochs, saved, restored, 20 more: bit-identical to 40 in one train"
                                          : "a run resumed from a snapshot differs from an uninterrupted one (state kept outside the slots?)"))

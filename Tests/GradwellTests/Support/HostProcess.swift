@@ -184,3 +184,23 @@ func temporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory
 }
+
+/// Runs the host binary with `arguments` (no stdin; SIGTERM after `seconds` when given) and
+/// returns (exit status, stderr).
+func runBinary(_ arguments: [String], stopAfter seconds: Double? = nil) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: hostBinary)
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    if let seconds {
+        usleep(UInt32(seconds * 1_000_000))
+        process.terminate()  // SIGTERM
+    }
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}
