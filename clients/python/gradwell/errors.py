@@ -189,6 +189,21 @@ class RPCError(GradwellError):
         """The byte offset in the request line where parsing stopped."""
         return self._int("position")
 
+    @property
+    def kind(self) -> Optional[str]:
+        """The kind of the name at fault: a component kind (-32001, -32004), "data set" or "model" (-32003)."""
+        return self._str("kind")
+
+    @property
+    def name(self) -> Optional[str]:
+        """The unknown or missing name (-32001, -32003, -32004)."""
+        return self._str("name")
+
+    @property
+    def available(self) -> List[str]:
+        """The names that would have been accepted (empty where the error gives none)."""
+        return self._names("available")
+
 
 class ParseError(RPCError):
     """-32700: the host could not parse the line as JSON (``line``, ``column``, ``position``)."""
@@ -213,10 +228,6 @@ class MethodNotFound(RPCError):
     @property
     def requested_method(self) -> Optional[str]:
         return self._str("method")
-
-    @property
-    def available(self) -> List[str]:
-        return self._names("available")
 
 
 class InvalidParams(RPCError):
@@ -252,18 +263,6 @@ class UnknownComponent(RPCError):
 
     code = -32001
 
-    @property
-    def kind(self) -> Optional[str]:
-        return self._str("kind")
-
-    @property
-    def available(self) -> List[str]:
-        return self._names("available")
-
-    @property
-    def name(self) -> Optional[str]:
-        return self._str("name")
-
 
 class ResourceLimit(RPCError):
     """-32002: the request would exceed a configured bound (tensor elements, line length).
@@ -289,18 +288,6 @@ class NotFound(RPCError):
 
     code = -32003
 
-    @property
-    def kind(self) -> Optional[str]:
-        return self._str("kind")
-
-    @property
-    def name(self) -> Optional[str]:
-        return self._str("name")
-
-    @property
-    def available(self) -> List[str]:
-        return self._names("available")
-
 
 class HostIOError(RPCError):
     """-32004: a file could not be read or written, or is malformed. ``path`` names it;
@@ -318,18 +305,6 @@ class HostIOError(RPCError):
     @property
     def field(self) -> Optional[str]:
         return self._str("field")
-
-    @property
-    def kind(self) -> Optional[str]:
-        return self._str("kind")
-
-    @property
-    def name(self) -> Optional[str]:
-        return self._str("name")
-
-    @property
-    def available(self) -> List[str]:
-        return self._names("available")
 
     @property
     def offset(self) -> Optional[int]:
