@@ -39,18 +39,17 @@ public final class Dropout<T: Scalar>: Layer {
     }
 
     public var state: [String: ConfigValue] {
-        ["random": .array([random.s0, random.s1, random.s2, random.s3].map { .string(String($0, radix: 16)) })]
+        ["random": random.stateValue]
     }
 
     public func restore(state: [String: ConfigValue]) throws {
-        guard let items = state["random"]?.arrayValue, items.count == 4 else {
+        guard let value = state["random"], value.arrayValue?.count == 4 else {
             throw GradwellError(.io, "dropout state needs \"random\": 4 hexadecimal words (its generator's state)")
         }
-        let words = items.compactMap { $0.stringValue.flatMap { UInt64($0, radix: 16) } }
-        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+        guard let restored = GradwellRandom(stateValue: value) else {
             throw GradwellError(.io, "dropout state \"random\" must be 4 hexadecimal words of at most 64 bits, not all zero")
         }
-        random.s0 = words[0]; random.s1 = words[1]; random.s2 = words[2]; random.s3 = words[3]
+        random = restored
     }
 }
 

@@ -1,8 +1,8 @@
 import GradwellBuiltins
 import GradwellProtocols
+import Synchronization
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 /// `model/save` and `model/load`: a self-describing JSON file (architecture, parameters,

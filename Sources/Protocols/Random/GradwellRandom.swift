@@ -19,6 +19,21 @@ public struct GradwellRandom: RandomSource, Sendable, Codable, Equatable {
         if s0 | s1 | s2 | s3 == 0 { s0 = 0x9E37_79B9_7F4A_7C15 }
     }
 
+    /// The four state words as a layer saves them in a model file (`Layer.state`): an array of
+    /// four hexadecimal strings.
+    public var stateValue: ConfigValue {
+        .array([s0, s1, s2, s3].map { .string(String($0, radix: 16)) })
+    }
+
+    /// The generator `stateValue` describes; nil unless it is four hexadecimal words of at most
+    /// 64 bits, not all zero (xoshiro's one state that never leaves zero).
+    public init?(stateValue: ConfigValue) {
+        guard let items = stateValue.arrayValue, items.count == 4 else { return nil }
+        let words = items.compactMap { $0.stringValue.flatMap { UInt64($0, radix: 16) } }
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        s0 = words[0]; s1 = words[1]; s2 = words[2]; s3 = words[3]
+    }
+
     /// The stream for `path` under `seed`, e.g. `derived(seed: modelSeed, path: [layerIndex, 0])`.
     public static func derived(seed: UInt64, path: [UInt64]) -> GradwellRandom {
         var key = seed

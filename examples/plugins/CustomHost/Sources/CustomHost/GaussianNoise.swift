@@ -29,15 +29,14 @@ final class GaussianNoise<T: Scalar>: Layer {
     }
 
     var state: [String: ConfigValue] {
-        ["random": .array([random.s0, random.s1, random.s2, random.s3].map { .string(String($0, radix: 16)) })]
+        ["random": random.stateValue]
     }
 
     func restore(state: [String: ConfigValue]) throws {
-        let words = state["random"]?.arrayValue?.compactMap { $0.stringValue.flatMap { UInt64($0, radix: 16) } } ?? []
-        guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+        guard let restored = state["random"].flatMap(GradwellRandom.init(stateValue:)) else {
             throw GradwellError(.io, "gaussian_noise state needs \"random\": 4 hexadecimal words, not all zero")
         }
-        random.s0 = words[0]; random.s1 = words[1]; random.s2 = words[2]; random.s3 = words[3]
+        random = restored
     }
 }
 
