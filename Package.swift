@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "GradwellProtocols", dependencies: ["CBLAS", "CKernels"], path: "Sources/Protocols"),
         .target(name: "GradwellBuiltins", dependencies: ["GradwellProtocols", "CBLAS"],
                 path: "Sources/Builtins"),
-        .target(name: "GradwellHost", dependencies: ["GradwellProtocols", "GradwellBuiltins", "CJansson"],
+        .target(name: "GradwellHost", dependencies: ["GradwellProtocols", "GradwellBuiltins", "CJansson", "CKernels"],
                 path: "Sources/Host"),
         // A header-only module declaring libFuzzer's driver, for the fuzz target.
         .systemLibrary(name: "CFuzzer", path: "Sources/CFuzzer"),

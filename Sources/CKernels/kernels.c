@@ -19,11 +19,13 @@
 #define GW_SQRT(x) sqrt(x)
 #endif
 
-// On x86-64, each kernel is also compiled for AVX2 and the loader picks that copy on CPUs that
-// have it (an ifunc): twice the lanes for the same IEEE operations, so the same results.
+// On x86-64, each kernel is also compiled for AVX-512 and AVX2, and the loader picks the widest
+// copy the CPU runs (an ifunc): more lanes for the same IEEE operations, so the same results.
+// Each element is computed alone (the column sums add row by row per column), so lane width
+// never changes an order of operations.
 #if defined(__x86_64__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
-#define GW_CLONES __attribute__((target_clones("avx2", "default")))
+#define GW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 #endif
 #ifndef GW_CLONES

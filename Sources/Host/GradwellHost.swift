@@ -37,6 +37,8 @@ public enum GradwellHost {
 
     /// Runs the command line and exits with its status.
     public static func main(registry: Registry = .builtins, arguments: [String] = CommandLine.arguments) -> Never {
+        // OpenBLAS reads OPENBLAS_CORETYPE only when it loads: restart now if it chose too old a core.
+        BLASCore.ensureBest(arguments: CommandLine.arguments)
         exit(run(registry: registry, arguments: Array(arguments.dropFirst())))
     }
 
@@ -69,6 +71,7 @@ public enum GradwellHost {
                 return 0
             case "--version":
                 print("gradwell \(Session.version) (protocol \(Session.protocolVersion))")
+                print("machine: \(Machine.current.summary)")
                 return 0
             case "--max-line-bytes":
                 guard let n = value(argument) else { return 2 }

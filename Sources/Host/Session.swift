@@ -1,3 +1,4 @@
+import CKernels
 import GradwellBuiltins
 import GradwellProtocols
 
@@ -80,10 +81,21 @@ final class Session {
 
     func dataset(_ params: Params, _ key: String) throws -> Dataset {
         let name = try params.name(key)
-        guard let dataset = datasets[name] else {
-            throw GradwellError.notFound(params.field(key), kind: "data set", name: name, available: datasets.keys.sorted())
-        }
+        guard let dataset = datasets[name] else { throw unknownDataset(name, path: params.field(key)) }
         return dataset
+    }
+
+    func unknownDataset(_ name: String, path: String) -> GradwellError {
+        .notFound(path, kind: "data set", name: name, available: datasets.keys.sorted())
+    }
+
+    /// Stores, replaces or (with nil) drops a data set. The buffers a replaced or dropped set
+    /// held go back to the system, not only to malloc's free lists, so a long session that
+    /// loads one large set after another does not keep the largest footprint it ever had.
+    func replaceDataset(_ name: String, with dataset: Dataset?) {
+        let replacing = datasets[name] != nil
+        datasets[name] = dataset
+        if replacing { gw_return_free_memory() }
     }
 
     func model(_ params: Params, _ key: String = "model") throws -> any TrainableModel {
@@ -125,6 +137,7 @@ enum Methods {
         "dataset/split": datasetSplit,
         "dataset/normalize": datasetNormalize,
         "dataset/load": datasetLoad,
+        "dataset/drop": datasetDrop,
         "search": search,
         "registry/check": registryCheck,
         "model/boundary": modelBoundary,
@@ -153,6 +166,7 @@ enum Methods {
             "data_root": session.limits.dataRoot.map { .string($0) } ?? .null,
             "blas_threads": .int(BLASThreads.current),
             "denormals": .string(Denormals.current.rawValue),
+            "machine": Machine.current.value,
         ])
     }
 

@@ -42,7 +42,7 @@ import Testing
 
     static func comparable(_ value: Any) -> Any {
         if let object = value as? [String: Any] {
-            return object.filter { $0.key != "wall_ms" && $0.key != "started" }.mapValues(comparable)
+            return object.filter { $0.key != "wall_ms" && $0.key != "started" && $0.key != "machine" }.mapValues(comparable)
         }
         if let array = value as? [Any] { return array.map(comparable) }
         return value

@@ -39,4 +39,21 @@ static inline void gw_spin_hint(void) {
 #endif
 }
 
+// What the CPU offers (each flag only when the OS also saves the registers it needs).
+struct gw_cpu_features {
+    int avx, avx2, avx512, avx512_bf16, amx;  // avx2 includes FMA; avx512 is F+DQ+BW+VL
+    char vendor[13];
+    char brand[49];
+};
+void gw_cpu_features(struct gw_cpu_features *out);
+
+// Which copy of the element-wise kernels above the loader chose: "avx512", "avx2" or "baseline".
+const char *gw_elementwise_kernels(void);
+
+// SHA-256 of `length` bytes into `digest` (the checksum run logs record of data files).
+void gw_sha256(const void *data, size_t length, unsigned char digest[32]);
+
+// Gives memory that malloc holds free back to the system (glibc's malloc_trim; elsewhere nothing).
+void gw_return_free_memory(void);
+
 #endif

@@ -12,8 +12,8 @@ struct ReplayCommand {
     let path: String
     let verify: Bool
 
-    /// Fields that measure time, not results.
-    static let timingKeys: Set<String> = ["wall_ms", "started"]
+    /// Fields that measure time or describe the machine, not results.
+    static let timingKeys: Set<String> = ["wall_ms", "started", "machine"]
 
     private func fail(_ message: String, status: Int32) -> Int32 {
         FileHandle.standardError.write(Data("gradwell replay: \(message)\n".utf8))
@@ -32,6 +32,7 @@ struct ReplayCommand {
         enum Entry { case input(LineReader.Line, line: Int), output(ConfigValue, line: Int) }
         var entries: [Entry] = []
         var sawHeader = false
+        var machineNote: String?
         for (index, raw) in lines.enumerated() {
             let number = index + 1
             var text = raw
@@ -56,6 +57,7 @@ struct ReplayCommand {
                     return fail("\(path):1: unknown denormals mode \(recorded ?? "")", status: 2)
                 }
                 Denormals.set(denormals)
+                machineNote = Self.machineDifference(recorded: message["params"]?["machine"])
                 // The request bounds it was recorded with (logs from before they were recorded: this host's).
                 if let bounds = message["params"]?["limits"] {
                     guard let lineBytes = bounds["max_line_bytes"]?.intValue, lineBytes > 0,
@@ -82,6 +84,10 @@ struct ReplayCommand {
         }
 
         guard sawHeader else { return fail("\(path): an empty file, not a run log (no $/record header)", status: 2) }
+        if verify, let machineNote {
+            FileHandle.standardError.write(Data("gradwell replay: note: \(machineNote)\n".utf8))
+        }
+        let hint = machineNote == nil ? "" : "\n  (the log was recorded with another ISA or BLAS kernel; see the note above)"
         var produced: [String] = []
         let stdout = LineWriter(descriptor: 1)
         let cancellations = RecordedCancellations(recorded: entries.compactMap { if case .output(let value, _) = $0 { value } else { nil } })
@@ -103,9 +109,8 @@ struct ReplayCommand {
             for (index, (recorded, line)) in expected.enumerated() {
                 guard index < produced.count else { return fail("\(path):\(line): recorded \(JSON.encode(recorded).prefix(300)) but the replay produced nothing", status: 1) }
                 let replayed = (try? JSON.parse(Array(produced[index].utf8)).get()) ?? .null
-                let a = JSON.encode(Self.withoutTiming(recorded)), b = JSON.encode(Self.withoutTiming(replayed))
-                if a != b {
-                    return fail("\(path):\(line): differs\n  recorded: \(a.prefix(500))\n  replayed: \(b.prefix(500))", status: 1)
+                if let difference = Self.firstDifference(Self.withoutTiming(recorded), Self.withoutTiming(replayed)) {
+                    return fail("\(path):\(line): \(difference.message)\(hint)", status: 1)
                 }
                 compared += 1
             }
@@ -140,6 +145,66 @@ struct ReplayCommand {
             FileHandle.standardError.write(Data("gradwell replay: \(sent) requests replayed, \(compared) responses and notifications identical\n".utf8))
         }
         return 0
+    }
+
+    /// How the recorded machine's compute identity differs from this one's, or nil when it does
+    /// not (or the log predates recording it).
+    static func machineDifference(recorded: ConfigValue?) -> String? {
+        let then = Machine.recordedIdentity(recorded)
+        guard !then.isEmpty else { return nil }
+        let now = Machine.current.computeIdentity
+        let changed = then.compactMap { old -> String? in
+            guard let current = now.first(where: { $0.name == old.name }), current.value != old.value else { return nil }
+            return "\(old.name) \(old.value) then, \(current.value) now"
+        }
+        guard !changed.isEmpty else { return nil }
+        var note = "the log was recorded on another machine or kernel (\(changed.joined(separator: "; "))): float results can differ in the last bits"
+        if let core = then.first(where: { $0.name == "blas_core" })?.value, core != Machine.current.blasCore {
+            note += "; to run the recorded BLAS kernel, set OPENBLAS_CORETYPE=\(core)"
+        }
+        return note
+    }
+
+    /// The first place where a replayed message differs from the recorded one.
+    struct Difference {
+        var path: String
+        var recorded: String
+        var replayed: String
+        var message: String {
+            // dataset/load answers carry each file's checksum: a change there is a changed file.
+            if path.hasSuffix(".sha256") {
+                return "a data file changed since the log was recorded (\(path): sha256 \(recorded) then, \(replayed) now)"
+            }
+            return "differs at \(path.isEmpty ? "the top level" : path): recorded \(recorded), replayed \(replayed)"
+        }
+    }
+
+    static func firstDifference(_ recorded: ConfigValue, _ replayed: ConfigValue, path: String = "") -> Difference? {
+        func shown(_ value: ConfigValue?) -> String { value.map { String(JSON.encode($0).prefix(200)) } ?? "nothing (absent)" }
+        switch (recorded, replayed) {
+        case (.object(let a), .object(let b)):
+            for entry in a {
+                let other = b.first { $0.key == entry.key }?.value
+                let inner = path.isEmpty ? entry.key : "\(path).\(entry.key)"
+                guard let other else { return Difference(path: inner, recorded: shown(entry.value), replayed: shown(nil)) }
+                if let difference = firstDifference(entry.value, other, path: inner) { return difference }
+            }
+            if let extra = b.first(where: { entry in !a.contains { $0.key == entry.key } }) {
+                return Difference(path: path.isEmpty ? extra.key : "\(path).\(extra.key)", recorded: shown(nil), replayed: shown(extra.value))
+            }
+            return nil
+        case (.array(let a), .array(let b)):
+            for (index, pair) in zip(a, b).enumerated() {
+                if let difference = firstDifference(pair.0, pair.1, path: "\(path)[\(index)]") { return difference }
+            }
+            if a.count != b.count {
+                return Difference(path: path, recorded: "\(a.count) items", replayed: "\(b.count) items")
+            }
+            return nil
+        default:
+            let a = JSON.encode(recorded), b = JSON.encode(replayed)
+            return a == b ? nil : Difference(path: path, recorded: shown(recorded), replayed: shown(replayed))
+        }
     }
 
     static func withoutTiming(_ value: ConfigValue) -> ConfigValue {

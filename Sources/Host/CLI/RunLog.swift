@@ -55,7 +55,10 @@ final class RunLog: @unchecked Sendable {
                 "limits": .object(["max_line_bytes": .int(limits.maxLineBytes), "max_elements": .int(limits.maxElements),
                                    "max_epochs": .int(limits.maxEpochs)]),
                 "machine": .object(["os": .string(text(system.sysname)), "release": .string(text(system.release)),
-                                    "arch": .string(text(system.machine)), "cores": .int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))]),
+                                    "arch": .string(text(system.machine)), "cores": .int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
+                                    // What a result's last bits depend on: a replay compares these first.
+                                    "cpu": .string(Machine.current.cpu), "isa": .string(Machine.current.isa),
+                                    "blas": Machine.current.value["blas"]!, "kernels": .string(Machine.current.kernels)]),
                 "started": .string(ISO8601DateFormatter().string(from: Date())),
             ]),
         ])))

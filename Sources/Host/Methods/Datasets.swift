@@ -24,7 +24,7 @@ extension Methods {
         guard dataset.features.allSatisfy(\.isFinite) else {
             throw GradwellError.invalid("params", expected: "\(generatorName) parameters whose points are finite numbers (these overflow to infinity or NaN)")
         }
-        session.datasets[name] = dataset
+        session.replaceDataset(name, with: dataset)
         return describe(dataset)
     }
 
@@ -55,7 +55,7 @@ extension Methods {
             }
         }
         let dataset = Dataset(name: name, features: features, featureCount: columns, targets: targets, targetColumns: targetColumns)
-        session.datasets[name] = dataset
+        session.replaceDataset(name, with: dataset)
         return describe(dataset)
     }
 
@@ -163,7 +163,7 @@ extension Methods {
             if let original = source.originalFeatures {
                 subset.originalFeatures = rows.flatMap { original[($0 * source.featureCount)..<(($0 + 1) * source.featureCount)] }
             }
-            session.datasets[part.name] = subset
+            session.replaceDataset(part.name, with: subset)
             sets.append(describe(subset))
         }
         return .object(["source": .string(source.name), "sets": .array(sets)])
@@ -184,7 +184,7 @@ extension Methods {
         let statistics = source.originalStatistics ?? Normalization.of(source.originalFeatures ?? source.features, columns: source.featureCount)
         if source.originalStatistics == nil {
             source.originalStatistics = statistics
-            session.datasets[source.name] = source
+            session.replaceDataset(source.name, with: source)
             if source.name == target.name { target = source }
         }
         let original = target.originalFeatures ?? target.features
@@ -193,7 +193,7 @@ extension Methods {
         target.originalFeatures = original
         target.features = features
         target.normalization = statistics
-        session.datasets[target.name] = target
+        session.replaceDataset(target.name, with: target)
         return .object(["name": .string(target.name), "stats_from": .string(source.name),
                         "mean": .array(statistics.mean.map { .number($0) }), "std": .array(statistics.std.map { .number($0) })])
     }
@@ -208,12 +208,16 @@ extension Methods {
         let limit = session.limits.maxElements
         // Checked whatever the format (it only applies to IDX bytes).
         let scaleBytes = try params.bool("scale", default: true)
+        // Each file's size and checksum go into the answer, so a run log records what was read
+        // and `replay --verify` names a file that changed since.
+        var files: [ConfigValue] = []
         func read(_ file: String) throws -> [UInt8] {
             let bytes = try Files.read(file)
             guard Double(bytes.count) <= 8 * Double(limit) + 65536 else {
                 throw GradwellError.resourceLimit(params.field("path"), "\(file) is \(bytes.count) bytes, more than the element limit allows",
                                                   limit: limit, requested: Double(bytes.count))
             }
+            files.append(.object(["path": .string(file), "bytes": .int(bytes.count), "sha256": .string(Files.sha256(bytes))]))
             return bytes
         }
         func fileError(_ file: String, _ error: DataFileError) -> GradwellError {
@@ -295,8 +299,17 @@ extension Methods {
             throw GradwellError(.io, "\(path): no rows", data: [ConfigEntry(key: "path", value: .string(path))])
         }
         let dataset = Dataset(name: name, features: table.values, featureCount: table.columns, targets: targets, targetColumns: targetColumns)
-        session.datasets[name] = dataset
-        return describe(dataset)
+        session.replaceDataset(name, with: dataset)
+        return describe(dataset).setting("files", to: .array(files))
+    }
+
+    /// `dataset/drop`: forgets a data set and gives its memory back to the system.
+    static func datasetDrop(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
+        try params.allowOnly(["name"])
+        let name = try params.name("name")
+        guard session.datasets[name] != nil else { throw session.unknownDataset(name, path: params.field("name")) }
+        session.replaceDataset(name, with: nil)
+        return .object(["name": .string(name), "dropped": true])
     }
 
     static func guessFormat(_ path: String) -> String {

@@ -1,3 +1,4 @@
+import CKernels
 import GradwellBuiltins
 import GradwellProtocols
 import Synchronization
@@ -215,6 +216,14 @@ struct FileIdentity: Hashable, Sendable {
 
 /// File access for the protocol: every failure becomes -32004 naming the file.
 enum Files {
+    /// The SHA-256 of `bytes`, as 64 lowercase hex digits (what `sha256sum` prints).
+    static func sha256(_ bytes: [UInt8]) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        bytes.withUnsafeBytes { gw_sha256($0.baseAddress, $0.count, &digest) }
+        let hex = Array("0123456789abcdef".utf8)
+        return String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
+    }
+
     /// Files no request may write over (the run log, registered when it is opened).
     static let protectedFiles = Mutex<Set<FileIdentity>>([])
 
