@@ -19,8 +19,10 @@ import math
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ._codec import json_default as _json_default
+from ._discovery import PathLike, find_host
 from .errors import HostCrashed, HostNotFound
-from .host import Host, PathLike, _json_default, find_host
+from .host import Host
 
 __all__ = ["SPACE_TYPES", "ONE_MINUS", "Dimension", "parse_space", "set_path", "prepare_template", "filled",
            "trial_seed", "check_seed", "TrialSpec", "open_host", "build_datasets", "create_model",

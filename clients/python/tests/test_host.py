@@ -44,7 +44,7 @@ def test_find_host_explicit_path_and_env(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_host_not_found_names_every_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gradwell.host as module
+    import gradwell._discovery as module
     monkeypatch.delenv("GRADWELL_HOST", raising=False)
     monkeypatch.setattr(module, "_PACKAGE_DIR", tmp_path / "pkg")
     monkeypatch.chdir(tmp_path)
@@ -60,7 +60,7 @@ def test_host_not_found_names_every_place(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_build_folder_found_from_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gradwell.host as module
+    import gradwell._discovery as module
     monkeypatch.delenv("GRADWELL_HOST", raising=False)
     monkeypatch.setattr(module, "_PACKAGE_DIR", tmp_path / "elsewhere")
     debug = tmp_path / "repo/cli/.build/debug/gradwell"
