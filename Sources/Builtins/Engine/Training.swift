@@ -62,7 +62,7 @@ extension Model {
             let learningRate = plan.schedule?.learningRate(base: plan.optimizer.learningRate, epoch: epoch,
                                                            totalEpochs: plan.epochs) ?? plan.optimizer.learningRate
             if plan.shuffle && batch < n { shuffle(&order, seed: plan.seed) }
-            var epochCost = 0.0
+            var epochCost = 0.0, epochPenalty = 0.0
             var start = 0
             var lastGradientNorm: Double?
             while start < n {
@@ -80,11 +80,13 @@ extension Model {
                 }
                 // Index loops, not for-in: this function is generic, and iterating an array of
                 // Parameter<T> through Sequence allocates a coroutine frame per element.
+                var penalty = 0.0
                 for r in 0..<plan.regularizers.count {
                     for p in 0..<parameters.count where parameters[p].regularized {
-                        cost += plan.regularizers[r].cost(parameters[p].value, examples: indices.count)
+                        penalty += plan.regularizers[r].cost(parameters[p].value, examples: indices.count)
                     }
                 }
+                if !plan.regularizers.isEmpty { cost += penalty }
                 if !cost.isFinite {
                     result.diverged = Divergence(epoch: epoch, step: result.steps,
                                                  layer: parallel ? parallelStep!.firstNonFiniteLayer()
@@ -116,6 +118,7 @@ extension Model {
                 }
                 result.steps += 1
                 epochCost += cost * Double(indices.count)
+                epochPenalty += penalty * Double(indices.count)
                 if observer.shouldStop() {
                     result.cancelled = true
                     // Mid-epoch, stop now; after an epoch's last batch, finish that epoch's books first.
@@ -133,6 +136,7 @@ extension Model {
             var report = MetricReport(epoch: epoch, step: result.steps, cost: meanCost, learningRate: learningRate,
                                       validationCost: nil, validationAccuracy: nil, gradientNorm: lastGradientNorm,
                                       layers: nil)
+            if !plan.regularizers.isEmpty { report.regularization = epochPenalty / Double(max(n, 1)) }
             if let (vx, vy) = validation {
                 let evaluation = evaluate(x: vx, y: vy)
                 report.validationCost = evaluation.cost
@@ -177,6 +181,19 @@ extension Model {
         if plan.evaluateAtEnd {
             let evaluation = evaluate(x: x, y: y)
             result.cost = evaluation.cost
+            // The objective the metrics report: the loss plus the regularization term of the final
+            // weights over the whole set (the course's cost with L2 regularization).
+            if !plan.regularizers.isEmpty {
+                var penalty = 0.0
+                for r in 0..<plan.regularizers.count {
+                    for p in 0..<parameters.count where parameters[p].regularized {
+                        penalty += plan.regularizers[r].cost(parameters[p].value, examples: n)
+                    }
+                }
+                result.loss = evaluation.cost
+                result.regularization = penalty
+                result.cost = evaluation.cost + penalty
+            }
             result.accuracy = evaluation.accuracy
             if result.diverged == nil && !evaluation.cost.isFinite {
                 result.diverged = Divergence(epoch: max(result.epochs - 1, 0), step: result.steps, layer: nil)

@@ -77,8 +77,11 @@ public struct EarlyStopping: Sendable {
 public struct MetricReport: Sendable {
     public var epoch: Int
     public var step: Int
+    /// The epoch's mean training-mode cost: the loss plus the regularization term.
     public var cost: Double
     public var learningRate: Double
+    /// With regularizers: the epoch's mean regularization term (the loss is `cost` minus it).
+    public var regularization: Double? = nil
     public var validationCost: Double?
     public var validationAccuracy: Double?
     public var gradientNorm: Double?
@@ -110,8 +113,12 @@ public struct TrainingResult: Sendable {
     public var epochs: Int
     public var steps: Int
     /// Cost and accuracy over the whole training set in inference mode, after training (when
-    /// `evaluated`: the plan asked for that pass).
+    /// `evaluated`: the plan asked for that pass). The cost includes the regularization term of
+    /// the final weights, as the epochs' costs do; `loss` and `regularization` are its parts.
     public var cost: Double
+    /// With regularizers: the loss alone (what `evaluate` reports) and the regularization term.
+    public var loss: Double?
+    public var regularization: Double?
     public var accuracy: Double?
     public var evaluated = true
     public var diverged: Divergence?

@@ -2,13 +2,17 @@ import GradwellProtocols
 
 /// Batch normalization (Ioffe and Szegedy 2015): each unit normalized over the batch, then
 /// scaled by γ and shifted by β. Training uses the batch's statistics and updates running
-/// averages (running = momentum·running + (1-momentum)·batch, biased variance); inference
-/// uses the running averages.
+/// averages (running = momentum·running + (1-momentum)·batch); inference uses the running
+/// averages. The running variance averages the batch's biased variance (Σ(x-μ)²/m, what the
+/// batch was normalized with), or with `running_variance: "unbiased"` its Σ(x-μ)²/(m-1), as
+/// PyTorch's `BatchNorm1d` keeps.
 public final class BatchNorm<T: Scalar>: Layer {
     public let gamma: Parameter<T>
     public let beta: Parameter<T>
     let momentum: Double
     let epsilon: Double
+    /// Whether the running variance averages Σ(x-μ)²/(m-1) instead of Σ(x-μ)²/m.
+    let unbiasedRunningVariance: Bool
     public var outputUnits: Int { gamma.value.columns }
     public var parameters: [Parameter<T>] { [gamma, beta] }
     public var minimumTrainingBatch: Int { 2 }
@@ -18,7 +22,8 @@ public final class BatchNorm<T: Scalar>: Layer {
     private var normalized = Tensor<T>()
     private var inverseDeviation: [T] = []
 
-    init(units: Int, momentum: Double, epsilon: Double) {
+    init(units: Int, momentum: Double, epsilon: Double, unbiasedRunningVariance: Bool) {
+        self.unbiasedRunningVariance = unbiasedRunningVariance
         gamma = Parameter(name: "gamma", value: Tensor(rows: 1, columns: units, repeating: 1), regularized: false)
         beta = Parameter(name: "beta", value: Tensor(rows: 1, columns: units), regularized: false)
         self.momentum = momentum
@@ -58,7 +63,8 @@ public final class BatchNorm<T: Scalar>: Layer {
             }
             if mode == .training {
                 runningMean[j] = momentum * runningMean[j] + (1 - momentum) * Double(mean)
-                runningVariance[j] = momentum * runningVariance[j] + (1 - momentum) * Double(variance)
+                let batchVariance = unbiasedRunningVariance ? Double(variance) * Double(rows) / Double(rows - 1) : Double(variance)
+                runningVariance[j] = momentum * runningVariance[j] + (1 - momentum) * batchVariance
             }
         }
     }
@@ -113,11 +119,14 @@ public struct BatchNormDefinition: LayerDefinition {
     public static let parameters: [ParameterSpec] = [
         .number("momentum", default: 0.9, min: 0, max: 1, exclusiveMax: true, "Weight of the old running average per step."),
         .number("epsilon", default: 1e-5, min: 0, exclusiveMin: true, "Added to the variance."),
+        .choice("running_variance", ["biased", "unbiased"], default: "biased",
+                "The batch variance the running average takes: biased (÷m, as normalized) or unbiased (÷(m-1), PyTorch's)."),
     ]
 
     public static func parameterCount(config: ResolvedConfig, inputUnits: Int) -> Double { 2 * Double(inputUnits) }
 
     public static func make<T: Scalar>(config: ResolvedConfig, context: inout LayerContext, as: T.Type) throws -> any Layer<T> {
-        BatchNorm<T>(units: context.inputUnits, momentum: config.double("momentum"), epsilon: config.double("epsilon"))
+        BatchNorm<T>(units: context.inputUnits, momentum: config.double("momentum"), epsilon: config.double("epsilon"),
+                     unbiasedRunningVariance: config.string("running_variance") == "unbiased")
     }
 }

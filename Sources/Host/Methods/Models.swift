@@ -78,13 +78,26 @@ extension Methods {
                                  ConfigEntry(key: "expected", value: .string(expected)),
                                  ConfigEntry(key: "got", value: .string(got))])
         }
+        // One-hot rows where softmax cross-entropy reads class indices.
+        if model.loss.fusedActivation == .softmax, columns == 1, data.targetColumns == model.outputUnits, data.targetColumns > 1,
+           data.targets.allSatisfy({ $0 == 0 || $0 == 1 }) {
+            var error = mismatch("class indices 0..\(model.outputUnits - 1) in one column",
+                                 "one-hot rows of \(data.targetColumns) target columns")
+            error.message += ": give class indices 0..\(model.outputUnits - 1) (in NumPy, y.argmax(axis=1))"
+            throw error
+        }
         guard data.targetColumns == columns else {
             throw mismatch("\(columns) target column(s)", "\(data.targetColumns) target column(s)")
         }
         switch model.loss.fusedActivation {
         case .sigmoid?:
             if let bad = data.targets.first(where: { $0 != 0 && $0 != 1 }) {
-                throw mismatch("labels 0 or 1", "a label \(bad)")
+                var error = mismatch("labels 0 or 1", "a label \(bad)")
+                if let classes = data.classCount, classes > 2, columns == 1 {
+                    error.message += "; it has \(classes) classes: use \"loss\": \"softmax_cross_entropy\" with a last layer of \(classes) units"
+                    error.data.append(ConfigEntry(key: "suggestion", value: "softmax_cross_entropy"))
+                }
+                throw error
             }
         case .softmax?:
             let classes = Double(model.outputUnits)

@@ -121,8 +121,12 @@ extension Methods {
             ConfigEntry(key: "epoch", value: .int(report.epoch)),
             ConfigEntry(key: "step", value: .int(report.step)),
             ConfigEntry(key: "cost", value: .number(report.cost)),
-            ConfigEntry(key: "lr", value: .number(report.learningRate)),
         ]
+        if let penalty = report.regularization {
+            entries.append(ConfigEntry(key: "loss", value: .number(report.cost - penalty)))
+            entries.append(ConfigEntry(key: "regularization", value: .number(penalty)))
+        }
+        entries.append(ConfigEntry(key: "lr", value: .number(report.learningRate)))
         if let cost = report.validationCost { entries.append(ConfigEntry(key: "val_cost", value: .number(cost))) }
         if let accuracy = report.validationAccuracy { entries.append(ConfigEntry(key: "val_accuracy", value: .number(accuracy))) }
         if let norm = report.gradientNorm { entries.append(ConfigEntry(key: "grad_norm", value: .number(norm))) }
@@ -146,6 +150,12 @@ extension Methods {
             ConfigEntry(key: "epochs", value: .int(result.epochs)),
             ConfigEntry(key: "steps", value: .int(result.steps)),
             ConfigEntry(key: "cost", value: result.evaluated ? .number(result.cost) : .null),
+        ]
+        if result.evaluated, let loss = result.loss, let penalty = result.regularization {
+            entries.append(ConfigEntry(key: "loss", value: .number(loss)))
+            entries.append(ConfigEntry(key: "regularization", value: .number(penalty)))
+        }
+        entries += [
             ConfigEntry(key: "accuracy", value: result.evaluated ? result.accuracy.map { .number($0) } ?? .null : .null),
             ConfigEntry(key: "diverged", value: .bool(result.diverged != nil)),
         ]

@@ -87,10 +87,14 @@ final class Dispatcher {
             return Self.errorResponse(id: .null, GradwellError(.invalidRequest,
                 "a request must be a JSON object with \"jsonrpc\": \"2.0\" and a \"method\", got \(message.typeDescription)"))
         }
-        // A response (from a run log fed back as a script) is not a request: ignore it.
+        // A response (from a run log fed back as a script) is not a request: ignore it, unless it
+        // is not a valid response either (JSON-RPC 2.0 §5: result or error, never both).
         if message["method"] == nil, message["jsonrpc"] == .string("2.0"), message["id"] != nil,
            message["result"] != nil || message["error"] != nil {
-            return nil
+            guard message["result"] != nil && message["error"] != nil else { return nil }
+            return Self.errorResponse(id: .null, GradwellError(.invalidRequest,
+                "a response must have either \"result\" or \"error\", not both (and the host takes requests, not responses)",
+                data: [ConfigEntry(key: "path", value: "error")]))
         }
         let idValue = message["id"]
         var id: ConfigValue = .null
@@ -112,6 +116,17 @@ final class Dispatcher {
             return Self.errorResponse(id: id, GradwellError(.invalidRequest,
                 "method must be a string, got \(message["method"]?.typeDescription ?? "nothing")",
                 data: [ConfigEntry(key: "path", value: "method"), ConfigEntry(key: "expected", value: "a string")]))
+        }
+        // JSON-RPC 2.0 §4: params, when present, is a structured value. Anything else makes the
+        // message an invalid request, answered even without an id (its id cannot be trusted).
+        if let params = message["params"] {
+            switch params {
+            case .object, .array: break
+            default:
+                return Self.errorResponse(id: idValue == nil ? .null : id, GradwellError(.invalidRequest,
+                    "params must be an object (or an array), got \(params.typeDescription)",
+                    data: [ConfigEntry(key: "path", value: "params"), ConfigEntry(key: "expected", value: "an object")]))
+            }
         }
         let isNotification = idValue == nil
         let paramsValue = message["params"] ?? .object([])
@@ -138,9 +153,11 @@ final class Dispatcher {
                     throw GradwellError(.methodNotFound, "method '\(method)' is part of the protocol but not built in gradwell \(Session.version)",
                                         data: [ConfigEntry(key: "method", value: .string(method))])
                 }
-                throw GradwellError(.methodNotFound, "unknown method '\(method)'",
+                let suggestion = Suggestion.closest(to: method, in: Methods.all)
+                throw GradwellError(.methodNotFound, "unknown method '\(method)'\(suggestion.map { "; did you mean '\($0)'?" } ?? "")",
                                     data: [ConfigEntry(key: "method", value: .string(method)),
-                                           ConfigEntry(key: "available", value: .array(Methods.all.map { .string($0) }))])
+                                           ConfigEntry(key: "available", value: .array(Methods.all.map { .string($0) }))]
+                                        + (suggestion.map { [ConfigEntry(key: "suggestion", value: .string($0))] } ?? []))
             }
             let params = try Params(paramsValue)
             let key = JSON.encode(id)

@@ -27,10 +27,12 @@ struct Params {
     /// Refuses members not in `known`, so a misspelt option is an error instead of being ignored.
     func allowOnly(_ known: [String]) throws {
         for entry in entries where !known.contains(entry.key) {
+            let suggestion = Suggestion.closest(to: entry.key, in: known)
             throw GradwellError(.invalidParams,
-                "\(field(entry.key)) is not a parameter of this method; it takes: \(known.joined(separator: ", "))",
+                "\(field(entry.key)) is not a parameter of this method;\(suggestion.map { " did you mean '\($0)'?" } ?? "") it takes: \(known.joined(separator: ", "))",
                 data: [ConfigEntry(key: "path", value: .string(field(entry.key))),
-                       ConfigEntry(key: "expected", value: .string("one of: \(known.joined(separator: ", "))"))])
+                       ConfigEntry(key: "expected", value: .string("one of: \(known.joined(separator: ", "))"))]
+                    + (suggestion.map { [ConfigEntry(key: "suggestion", value: .string($0))] } ?? []))
         }
     }
 
@@ -47,6 +49,7 @@ struct Params {
         let text = try string(key)
         if !choices.isEmpty && !choices.contains(text) {
             throw GradwellError.invalid(field(key), expected: "one of \(choices.joined(separator: ", "))", got: "'\(text)'")
+                .suggesting(for: text, in: choices)
         }
         return text
     }

@@ -43,13 +43,18 @@ public struct GradwellError: Error, Sendable, CustomStringConvertible {
     }
 
     /// A name that no registered component of `kind` has.
+    /// The message suggests the closest available name when the name looks like a typo of one
+    /// (`data.suggestion`).
     public static func unknownComponent(_ path: String, kind: String, name: String, available: [String]) -> GradwellError {
-        GradwellError(.unknownComponent,
-                      "\(path): unknown \(kind) '\(name)'; available: \(available.joined(separator: ", "))",
+        let suggestion = Suggestion.closest(to: name, in: available)
+        let hint = suggestion.map { "; did you mean '\($0)'?" } ?? ""
+        return GradwellError(.unknownComponent,
+                      "\(path): unknown \(kind) '\(name)'\(hint) (available: \(available.joined(separator: ", ")))",
                       data: [ConfigEntry(key: "path", value: .string(path)),
                              ConfigEntry(key: "kind", value: .string(kind)),
                              ConfigEntry(key: "name", value: .string(name)),
-                             ConfigEntry(key: "available", value: .array(available.map { .string($0) }))])
+                             ConfigEntry(key: "available", value: .array(available.map { .string($0) }))]
+                             + (suggestion.map { [ConfigEntry(key: "suggestion", value: .string($0))] } ?? []))
     }
 
     /// A request would exceed a configured bound.
@@ -67,7 +72,11 @@ public struct GradwellError: Error, Sendable, CustomStringConvertible {
         var message = "\(path): no \(kind) named '\(name)'"
         if let available {
             data.append(ConfigEntry(key: "available", value: .array(available.map { .string($0) })))
-            message += available.isEmpty ? " (there are none yet)" : "; known: \(available.joined(separator: ", "))"
+            if let suggestion = Suggestion.closest(to: name, in: available) {
+                message += "; did you mean '\(suggestion)'?"
+                data.append(ConfigEntry(key: "suggestion", value: .string(suggestion)))
+            }
+            message += available.isEmpty ? " (there are none yet)" : " (known: \(available.joined(separator: ", ")))"
         }
         return GradwellError(.notFound, message, data: data)
     }

@@ -113,6 +113,7 @@ public struct Registry: @unchecked Sendable {
                     + (known.isEmpty ? " (it takes none)" : "; its parameters: \(known.joined(separator: ", "))"),
                 data: [ConfigEntry(key: "path", value: .string("\(path).\(member.key)")),
                        ConfigEntry(key: "expected", value: .string("one of: \(known.joined(separator: ", "))"))])
+                .suggesting(for: member.key, in: known)
         }
         var values: [(name: String, value: ResolvedConfig.Value)] = []
         for spec in entry.parameters {
@@ -159,7 +160,7 @@ public struct Registry: @unchecked Sendable {
                 if let family = spec.choiceFamily {
                     throw GradwellError.unknownComponent(path, kind: family, name: text, available: choices)
                 }
-                throw GradwellError.invalid(path, expected: spec.expectation, got: "'\(text)'")
+                throw GradwellError.invalid(path, expected: spec.expectation, got: "'\(text)'").suggesting(for: text, in: choices)
             }
             return .plain(value)
         case .component(let kind):
