@@ -11,8 +11,8 @@ import Foundation
 //   `series val_cost`, `series lr`, `series grad_norm layer-L`, `series train label-K`,
 //   `series test label-K`, `series trials`, `series best`, `series diverged`;
 // - lines with more than `maxLinePoints` drawable points are thinned for drawing only (first and
-//   last point, then the lowest and highest point of each horizontal pixel bucket); tables always
-//   show the numbers as given, in Swift's shortest round-trip form (`"\(value)"`).
+//   last point, then the lowest and highest point of each horizontal pixel bucket); tables show
+//   every reported value, to 6 significant digits (the log itself keeps every bit).
 
 /// One training in a run log, as the report draws it.
 struct ReportTraining: Sendable {
@@ -152,9 +152,9 @@ enum Report {
         for (i, t) in trainings.enumerated() {
             h += "<tr><td class=\"num\"><a href=\"#training-\(i + 1)\">\(i + 1)</a></td><td>\(esc(t.request))</td>"
             h += "<td>\(esc(t.model))</td><td>\(esc(t.data))</td><td class=\"num\">\(epochCount(t))</td>"
-            h += "<td class=\"num\">\(t.cost.last.map(shortest) ?? "—")</td>"
-            if hasVal { h += "<td class=\"num\">\(finalValidation(t).map(shortest) ?? "—")</td>" }
-            h += "<td class=\"num\">\(t.accuracy.map(shortest) ?? "—")</td></tr>\n"
+            h += "<td class=\"num\">\(t.cost.last.map(tableNumber) ?? "—")</td>"
+            if hasVal { h += "<td class=\"num\">\(finalValidation(t).map(tableNumber) ?? "—")</td>" }
+            h += "<td class=\"num\">\(t.accuracy.map(tableNumber) ?? "—")</td></tr>\n"
         }
         return h + "</tbody>\n</table>\n"
     }
@@ -176,9 +176,9 @@ enum Report {
         if val != nil { h += "<th>final validation cost</th>" }
         h += "<th>accuracy</th></tr></thead>\n<tbody><tr>"
         h += "<td>\(esc(t.model))</td><td>\(esc(t.data))</td><td class=\"num\">\(epochCount(t))</td><td class=\"num\">\(t.epochs.count)</td>"
-        h += "<td class=\"num\">\(t.cost.last.map(shortest) ?? "—")</td>"
-        if let val { h += "<td class=\"num\">\(shortest(val))</td>" }
-        h += "<td class=\"num\">\(t.accuracy.map(shortest) ?? "—")</td></tr></tbody>\n</table>\n"
+        h += "<td class=\"num\">\(t.cost.last.map(tableNumber) ?? "—")</td>"
+        if let val { h += "<td class=\"num\">\(tableNumber(val))</td>" }
+        h += "<td class=\"num\">\(t.accuracy.map(tableNumber) ?? "—")</td></tr></tbody>\n</table>\n"
         let undrawn = t.cost.filter { !$0.isFinite || (logCost && $0 <= 0) }.count
         if undrawn > 0 {
             h += "<p class=\"note\">\(count(undrawn, "cost value")) not drawn (\(logCost ? "not finite or not positive on the log axis" : "not finite")).</p>\n"
@@ -206,7 +206,7 @@ enum Report {
         for l in t.layerGradientNorms.indices { h += "<th>grad norm layer \(l)</th>" }
         h += "</tr></thead>\n<tbody>\n"
         let columns = 2 + (hasVal ? 1 : 0) + (hasLR ? 1 : 0) + t.layerGradientNorms.count
-        func cell(_ v: Double?) -> String { "<td class=\"num\">\(v.map(shortest) ?? "")</td>" }
+        func cell(_ v: Double?) -> String { "<td class=\"num\">\(v.map(tableNumber) ?? "")</td>" }
         func row(_ i: Int) -> String {
             var r = "<tr><td class=\"num\">\(t.epochs[i])</td>" + cell(t.cost[safe: i])
             if hasVal { r += cell(t.validationCost[safe: i] ?? nil) }
@@ -373,8 +373,8 @@ enum Report {
         for key in keys { h += "<th>best \(esc(key))</th>" }
         h += "</tr></thead>\n<tbody><tr><td>\(esc(s.strategy))</td><td>\(esc(s.metric))</td><td class=\"num\">\(s.trials.count)</td>"
         h += "<td class=\"num\">\(s.trials.filter { $0.objective == nil }.count)</td>"
-        h += "<td class=\"num\">\(s.best.map(String.init) ?? "—")</td><td class=\"num\">\(best?.objective.map(shortest) ?? "—")</td>"
-        for key in keys { h += "<td class=\"num\">\(best.flatMap { b in b.config.first { $0.0 == key }.map { shortest($0.1) } } ?? "—")</td>" }
+        h += "<td class=\"num\">\(s.best.map(String.init) ?? "—")</td><td class=\"num\">\(best?.objective.map(tableNumber) ?? "—")</td>"
+        for key in keys { h += "<td class=\"num\">\(best.flatMap { b in b.config.first { $0.0 == key }.map { tableNumber($0.1) } } ?? "—")</td>" }
         h += "</tr></tbody>\n</table>\n"
         if plots && !figures.isEmpty {
             h += "<div class=\"plots\">\n"
@@ -388,8 +388,8 @@ enum Report {
             for trial in s.trials {
                 h += trial.index == s.best ? "<tr class=\"best\">" : "<tr>"
                 h += "<td class=\"num\">\(trial.index)</td>"
-                for key in keys { h += "<td class=\"num\">\(trial.config.first { $0.0 == key }.map { shortest($0.1) } ?? "")</td>" }
-                h += "<td class=\"num\">\(trial.objective.map(shortest) ?? "diverged")</td></tr>\n"
+                for key in keys { h += "<td class=\"num\">\(trial.config.first { $0.0 == key }.map { tableNumber($0.1) } ?? "")</td>" }
+                h += "<td class=\"num\">\(trial.objective.map(tableNumber) ?? "diverged")</td></tr>\n"
             }
             h += "</tbody>\n</table>\n</details>\n"
         }
@@ -964,9 +964,12 @@ enum Report {
 
     // MARK: - Text
 
-    /// Tables: Swift's shortest representation that reads back as the same Double; a missing
-    /// value (null in the log, NaN here) as a dash, infinities as ∞.
+    /// Swift's shortest representation that reads back as the same Double; a missing value
+    /// (null in the log, NaN here) as a dash, infinities as ∞.
     static func shortest(_ v: Double) -> String { v.isFinite ? "\(v)" : v.isNaN ? "—" : (v > 0 ? "∞" : "−∞") }
+
+    /// Tables: 6 significant digits (a reader compares figures; the log keeps every bit).
+    static func tableNumber(_ v: Double) -> String { significant(v, 6) }
 
     /// Ticks: 3 significant digits, more only when two labels would otherwise read the same.
     static func tickLabels(_ ticks: [Double]) -> [String] {
