@@ -239,6 +239,8 @@ public enum Conformance {
         let end = quadratic(theta)
         var checks = [Check(name: "convex quadratic", passed: end.isFinite && end < start,
                             detail: "cost \(start) -> \(end) after 500 steps at lr \(optimizer.learningRate)")]
+        checks.append(stateIsKept(optimizer, count: count, gradient: { i, t in a[i] * (t.storage[i] - c[i]) }))
+        checks += referenceChecks(entry, registry)
 
         // Logistic regression on two blobs, then save/restore mid-way and compare with an uninterrupted run.
         let specification = ModelSpecification(
@@ -259,9 +261,12 @@ public enum Conformance {
         checks.append(Check(name: "logistic regression", passed: after.isFinite && after < before,
                             detail: "cost \(before) -> \(after) after 40 epochs"))
         let same = try resumes(like: whole, specification, data: data, epochs: 20, then: 20, plan: plan, registry: registry)
-        checks.append(Check(name: "resume from saved state", passed: same,
-                            detail: same ? "20 epochs, saved, restored, 20 more: bit-identical to 40 in one train"
-                                         : "a run resumed from a snapshot differs from an uninterrupted one (state kept outside the slots?)"))
+        // A run that went NaN differs from itself whatever the optimizer saves: say so, not "state".
+        let diverged = !after.isFinite || whole.snapshot().parameters.contains { $0.values.contains { !$0.isFinite } }
+        checks.append(Check(name: "resume from saved state", passed: same && !diverged,
+                            detail: diverged ? "the run diverged (non-finite cost or weights), so resuming could not be judged"
+                                : same ? "20 epochs, saved, restored, 20 more: bit-identical to 40 in one train"
+                                       : "a run resumed from a snapshot differs from an uninterrupted one (state kept outside the slots?)"))
         // The update follows the learning rate it is given (schedules change it every epoch).
         var full = Tensor<Double>(rows: 1, columns: count), half = full
         for i in 0..<count { gradient.storage[i] = a[i] * (full.storage[i] - c[i]) }
@@ -271,6 +276,72 @@ public enum Conformance {
         let follows = full.storage != half.storage
         checks.append(Check(name: "learning rate", passed: follows,
                             detail: follows ? "a step at lr/2 differs from one at lr" : "update ignores its learningRate argument (schedules would do nothing)"))
+        return checks
+    }
+
+    /// Every declared state slot must change under non-zero gradients: a slot that stays at its
+    /// start was written to a copy and lost (an Adam that loses its moments still lowers a
+    /// cost, ten times slower, so convergence alone does not show it).
+    static func stateIsKept(_ optimizer: any Optimizer, count: Int, gradient: (Int, Tensor<Double>) -> Double) -> Check {
+        guard !optimizer.stateSlots.isEmpty else { return Check(name: "state kept", passed: true, detail: "no state slots") }
+        var theta = Tensor<Double>(rows: 1, columns: count)
+        var state = optimizer.stateSlots.map { _ in Tensor<Double>(rows: 1, columns: count) }
+        let initial = state
+        var g = Tensor<Double>(rows: 1, columns: count)
+        var history: [[[Double]]] = []
+        for step in 1...5 {
+            for i in 0..<count { g.storage[i] = gradient(i, theta) }
+            optimizer.update(&theta, gradient: g, state: &state, step: step, learningRate: optimizer.learningRate)
+            history.append(state.map(\.storage))
+        }
+        let unchanged = optimizer.stateSlots.indices.filter { slot in
+            history.allSatisfy { $0[slot] == initial[slot].storage }
+        }
+        guard unchanged.isEmpty else {
+            let names = unchanged.map { "'\(optimizer.stateSlots[$0])'" }.joined(separator: ", ")
+            return Check(name: "state kept", passed: false,
+                         detail: "state slot \(names) never changed over 5 steps with non-zero gradients: written to a copy of the state and lost?")
+        }
+        return Check(name: "state kept", passed: true, detail: "every state slot (\(optimizer.stateSlots.joined(separator: ", "))) is updated")
+    }
+
+    /// The optimizer's own reference trajectories (`Optimizer.references`), replayed in float64.
+    static func referenceChecks(_ entry: Registry.Entry, _ registry: Registry) -> [Check] {
+        guard let type = registry.optimizerType(entry.name) else { return [] }
+        let references = type.references
+        guard !references.isEmpty else {
+            return entry.origin == "builtin" ? [] : [Check(name: "reference trajectory", passed: true,
+                detail: "none given (declare `static var references` with a few steps computed independently, e.g. in NumPy)")]
+        }
+        var checks: [Check] = []
+        for (number, reference) in references.enumerated() {
+            let name = references.count == 1 ? "reference trajectory" : "reference trajectory \(number + 1)"
+            do {
+                let config = try registry.resolve(.object([ConfigEntry(key: "type", value: .string(entry.name))] + reference.config),
+                                                  kind: .optimizer, path: entry.name)
+                let optimizer = try registry.makeOptimizer(config)
+                let count = reference.initial.count
+                var theta = Tensor<Double>(rows: 1, columns: count)
+                theta.storage = reference.initial
+                var state = optimizer.stateSlots.map { _ in Tensor<Double>(rows: 1, columns: count) }
+                var failure: String?
+                for (index, (gradients, expected)) in zip(reference.gradients, reference.expected).enumerated() where failure == nil {
+                    var g = Tensor<Double>(rows: 1, columns: count)
+                    g.storage = gradients
+                    optimizer.update(&theta, gradient: g, state: &state, step: index + 1, learningRate: optimizer.learningRate)
+                    for i in 0..<count where !(abs(theta.storage[i] - expected[i]) <= reference.tolerance * max(1, abs(expected[i]))) {
+                        failure = "step \(index + 1), element \(i): got \(theta.storage[i]), the reference has \(expected[i])"
+                        break
+                    }
+                }
+                let settings = reference.config.map { "\($0.key) \($0.value.doubleValue.map { "\($0)" } ?? $0.value.stringValue ?? "?")" }.joined(separator: ", ")
+                checks.append(Check(name: name, passed: failure == nil,
+                                    detail: failure.map { "\($0) (\(settings))" }
+                                        ?? "\(reference.expected.count) steps match within \(reference.tolerance) (\(settings))"))
+            } catch {
+                checks.append(Check(name: name, passed: false, detail: "the reference's config is refused: \(error)"))
+            }
+        }
         return checks
     }
 
