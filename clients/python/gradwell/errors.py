@@ -119,11 +119,15 @@ class ProtocolError(GradwellError):
 
 
 class InvalidInput(GradwellError, ValueError):
-    """A call's params cannot be sent: NaN or an infinity (JSON has neither), an integer beyond
-    the 64-bit range. ``path`` names the value (``"params.x[3][1]"``). Also a ``ValueError``."""
+    """A call's params cannot be sent: NaN or an infinity (the host refuses both), an integer
+    beyond the 64-bit range, an array with more elements than the host's ``max_elements``
+    (then ``limit`` and ``requested`` say how many). ``path`` names the value
+    (``"params.x[3][1]"``). Also a ``ValueError``."""
 
-    def __init__(self, message: str, path: str) -> None:
+    def __init__(self, message: str, path: str, limit: Optional[int] = None, requested: Optional[int] = None) -> None:
         self.path = path
+        self.limit = limit
+        self.requested = requested
         super().__init__(message)
 
 

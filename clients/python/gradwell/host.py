@@ -5,12 +5,13 @@ JSON-RPC 2.0 on its stdin/stdout. A background thread reads every line the host 
 routes it: a response goes to the caller waiting for its id, a notification (``metric``
 during ``train``) goes to the caller of the request named by its ``params.request`` and to
 the Host's general ``on_notification`` callback. All numerics happen in the host; the client
-only moves JSON.
+only moves JSON (and large arrays as ``.npy`` files).
 
 This module holds the API, one typed method per method of the protocol. The rest lives beside
 it: finding the executable (:mod:`gradwell._discovery`), encoding and decoding
-(:mod:`gradwell._codec`), the process and its pipes (:mod:`gradwell._transport`), the calls in
-flight (:mod:`gradwell._connection`, :mod:`gradwell._calls`).
+(:mod:`gradwell._codec`), large arrays (:mod:`gradwell._arrays`), the process and its pipes
+(:mod:`gradwell._transport`), the calls in flight (:mod:`gradwell._connection`,
+:mod:`gradwell._calls`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
+from . import _arrays
 from ._calls import NotificationCallback, PendingCall, TrainIterator
 from ._codec import is_numpy, numpy_results, object_result
 from ._codec import json_default as _json_default  # noqa: F401 (gradwell.host._json_default, as before)
 from ._connection import Connection
 from ._discovery import BUILD_PATHS, PathLike, find_host
-from .errors import Cancelled
+from .errors import Cancelled, GradwellError, HostIOError, InvalidInput
 from .results import Metrics, TrainResult
 
 __all__ = ["Host", "PendingCall", "TrainIterator", "find_host", "BUILD_PATHS"]
@@ -38,7 +40,9 @@ class Host(Connection):
     the default timeout in seconds of every call (None: wait for ever); ``env`` holds variables
     added to the current environment for the host; ``on_notification(method, params)`` is called
     for every notification the host sends (on the reader thread: keep it quick, and do not call
-    the Host from it).
+    the Host from it). ``inline_max_bytes`` is the estimated JSON size of ``inline``'s ``x`` and
+    ``y`` above which numpy arrays are sent as ``.npy`` files instead (None: only when the JSON
+    line would pass the host's ``max_line_bytes``); see :meth:`inline`.
 
     Use it as a context manager, or call :meth:`close`. Methods may be called from several
     threads at once; the host serves requests one at a time, in the order they arrive.
@@ -47,13 +51,16 @@ class Host(Connection):
     def __init__(self, path: Optional[PathLike] = None, args: Sequence[str] = (),
                  record: Optional[PathLike] = None, timeout: Optional[float] = None,
                  env: Optional[Mapping[str, str]] = None,
-                 on_notification: Optional[NotificationCallback] = None) -> None:
+                 on_notification: Optional[NotificationCallback] = None,
+                 inline_max_bytes: Optional[int] = _arrays.INLINE_MAX_BYTES) -> None:
         argv = [find_host(path), *(str(arg) for arg in args)]
         if record is not None:
             argv += ["--record", os.fspath(record)]
         # Under --data-root the host takes relative paths from its root, so they are sent as
         # given; otherwise they are made absolute, so that a later os.chdir here changes nothing.
         self._data_root = any(arg == "--data-root" or arg.startswith("--data-root=") for arg in argv[1:])
+        self.inline_max_bytes = inline_max_bytes
+        self._info: Optional[Dict[str, Any]] = None  # initialize's answer, once asked
         super().__init__(argv, timeout, env, on_notification)
 
     def __enter__(self) -> "Host":
@@ -69,10 +76,22 @@ class Host(Connection):
                      on_notification: Optional[NotificationCallback] = None) -> Dict[str, Any]:
         return object_result(method, self.call(method, params, timeout, on_notification))
 
-
     def initialize(self, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``initialize``: the host's name, version, protocol, dtypes, methods and limits."""
-        return self._call_object("initialize", None, timeout)
+        self._info = self._call_object("initialize", None, timeout)
+        return self._info
+
+    def _host_info(self, timeout: Optional[float]) -> Dict[str, Any]:
+        """``initialize``'s answer, asked once per Host: the limits ``inline`` and ``predict``
+        check before encoding anything, the data root ``inline`` writes its files into."""
+        return self._info if self._info is not None else self.initialize(timeout)
+
+    def _check_elements(self, method: str, timeout: Optional[float], **arrays: Any) -> Dict[str, Any]:
+        info = self._host_info(timeout)
+        limit = (info.get("limits") or {}).get("max_elements")
+        for argument, value in arrays.items():
+            _arrays.check_elements(method, argument, value, limit)
+        return info
 
     def registry(self, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``registry/list``: every registered component with its parameter schema."""
@@ -90,10 +109,52 @@ class Host(Connection):
         body.update(params)
         return self._call_object("dataset/generate", body, timeout)
 
-    def inline(self, name: str, x: Any, y: Any, timeout: Optional[float] = None) -> Dict[str, Any]:
+    def inline(self, name: str, x: Any, y: Any, timeout: Optional[float] = None,
+               binary: Optional[bool] = None) -> Dict[str, Any]:
         """``dataset/inline``: a data set from rows ``x`` and labels/targets ``y`` (lists, or
-        numpy arrays / pandas objects)."""
-        return self._call_object("dataset/inline", {"name": name, "x": x, "y": y}, timeout)
+        numpy arrays / pandas objects).
+
+        ``x`` or ``y`` holding more elements than the host's ``max_elements`` is refused here
+        (:class:`InvalidInput`, before anything is encoded). With numpy installed, a payload
+        whose JSON is estimated above ``inline_max_bytes`` (or the host's ``max_line_bytes``)
+        is written as two ``.npy`` files in a temporary folder (inside the host's data root when
+        it has one), read by the host with ``dataset/load``, and deleted: the answer is the
+        one ``dataset/inline`` gives. ``binary=True`` always takes that path, ``binary=False``
+        never does."""
+        info = self._check_elements("dataset/inline", timeout, x=x, y=y)
+        if binary is None:
+            limits = [limit for limit in (self.inline_max_bytes, (info.get("limits") or {}).get("max_line_bytes"))
+                      if limit is not None]
+            binary = (bool(limits) and _arrays.numpy_module() is not None
+                      and _arrays.json_bytes(x) + _arrays.json_bytes(y) > min(limits))
+        if not binary:
+            return self._call_object("dataset/inline", {"name": name, "x": x, "y": y}, timeout)
+        return self._inline_files(name, x, y, info.get("data_root"), timeout)
+
+    def _inline_files(self, name: str, x: Any, y: Any, data_root: Optional[str],
+                      timeout: Optional[float]) -> Dict[str, Any]:
+        """``inline``'s other way: ``x`` and ``y`` written as ``.npy`` files (in ``data_root``
+        when there is one) and read by the host with ``dataset/load``."""
+        if _arrays.numpy_module() is None:
+            raise GradwellError("inline(binary=True) writes .npy files and needs numpy: pip install 'gradwell[numpy]'")
+        arrays = {"x": _arrays.wire_array("dataset/inline", "x", x, (2,)),
+                  "y": _arrays.wire_array("dataset/inline", "y", y, (1, 2))}
+        if len(arrays["y"]) != len(arrays["x"]):
+            raise InvalidInput(f"dataset/inline: params.y must be {len(arrays['x'])} entries, one per row of x, "
+                               f"got {len(arrays['y'])}", "params.y")
+        for argument, array in arrays.items():
+            _arrays.check_finite("dataset/inline", argument, array)
+        with _arrays.staged(arrays, data_root) as paths:
+            try:
+                result = self.load(name, paths["x"], format="npy", labels=paths["y"], timeout=timeout)
+            except HostIOError as error:  # a file the host refuses: say which argument it holds
+                argument = next((key for key, path in paths.items() if path == error.path), None)
+                if argument is None:
+                    raise
+                raise InvalidInput(f"dataset/inline: params.{argument} (sent as {os.path.basename(error.path)}): "
+                                   f"{error.message}", f"params.{argument}") from error
+        result.pop("files", None)  # the temporary files are gone: the answer is inline's
+        return result
 
     def load(self, name: str, path: PathLike, format: Optional[str] = None, timeout: Optional[float] = None,
              **params: Any) -> Dict[str, Any]:
@@ -126,6 +187,11 @@ class Host(Connection):
             body["stats_from"] = stats_from
         body.update(params)
         return self._call_object("dataset/normalize", body, timeout)
+
+    def drop(self, name: str, timeout: Optional[float] = None) -> Dict[str, Any]:
+        """``dataset/drop``: forgets the data set ``name`` and frees its memory;
+        answers ``{"name": name, "dropped": True}``."""
+        return self._call_object("dataset/drop", {"name": name}, timeout)
 
     def create_model(self, name: str, input: int, layers: Sequence[Any], loss: Any = "binary_cross_entropy",
                      dtype: str = "float32", seed: int = 0, rng: str = "gradwell",
@@ -187,6 +253,7 @@ class Host(Connection):
         """``predict``: ``{"y": [...], "probabilities": [[...]]}`` for the rows ``x``. When ``x``
         is a numpy array (or pandas object) and numpy is installed, the lists come back as
         numpy arrays."""
+        self._check_elements("predict", timeout, x=x)
         result = self._call_object("predict", {"model": model, "x": x}, timeout)
         return numpy_results(result, ("y", "probabilities"), real=("probabilities",)) if is_numpy(x) else result
 

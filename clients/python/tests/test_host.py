@@ -133,10 +133,11 @@ def test_resource_limit(host: gradwell.Host) -> None:
 
 def test_line_too_long_is_routed_to_its_caller() -> None:
     # The host answers an over-long line with id null; the client gives it to the right call.
+    # (binary=False: else inline would send a payload over the line limit as .npy files.)
     with gradwell.Host(HOST_PATH, args=["--max-line-bytes", "2000"], timeout=30) as host:
         rows = [[0.5, 0.25]] * 400
         with pytest.raises(gradwell.ResourceLimit):
-            host.inline("big", rows, [0] * 400)
+            host.inline("big", rows, [0] * 400, binary=False)
         assert host.inline("small", rows[:4], [0, 1, 0, 1])["n"] == 4
 
 
