@@ -21,6 +21,7 @@ The figures of docs/scaling.md come from this script.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -57,6 +58,19 @@ SPACE: Dict[str, Any] = {
     "model.layers.0.units": {"type": "int", "low": 2, "high": 32},
     "train.batch_size": {"type": "choice", "values": [32, 64, 128]},
 }
+
+
+#: What a driver needs beyond the client: (module, library, extra of the gradwell package).
+OPTUNA = ("optuna", "Optuna", "optuna")
+NEEDS = {"optuna": OPTUNA, "optuna-storages": OPTUNA, "optuna-2proc": OPTUNA, "ray": ("ray", "Ray Tune", "ray")}
+
+
+def missing_libraries(drivers: List[str]) -> List[str]:
+    """What to install for the drivers whose library this Python lacks, one line each."""
+    needed = sorted({NEEDS[driver] for driver in drivers if driver in NEEDS})
+    return [f"{library} is not installed: pip install 'gradwell[{extra}]' (from this repository: "
+            f"pip install -e 'clients/python[{extra}]')"
+            for module, library, extra in needed if importlib.util.find_spec(module) is None]
 
 
 def line(driver: str, trials: int, cut: int, cut_word: str, wall: float, best: float, same: Optional[bool],
@@ -199,15 +213,20 @@ def main(argv: List[str]) -> None:
     parser.add_argument("--rows", type=int, default=1000, help="rows of the training set (default 1000)")
     parser.add_argument("--host", default=None, help="the gradwell executable (default: as gradwell.Host finds it)")
     args = parser.parse_args(argv)
+    runs = {"search": run_search, "optuna": run_optuna, "optuna-storages": run_optuna_storages,
+            "optuna-2proc": run_optuna_processes, "ray": run_ray}
+    drivers = [name for name in runs if args.driver in (name, "all")]
+    missing = missing_libraries(drivers)
+    if missing:  # said before anything runs, rather than as an import error minutes into "all"
+        for text in missing:
+            print(f"error: {args.driver}: {text}", file=sys.stderr)
+        raise SystemExit(2)
     args.host = gradwell.find_host(args.host)
     TEMPLATE["datasets"]["train"]["n"] = args.rows
     print(f"{args.trials} trials of {EPOCHS} epochs over {args.rows} rows; space {json.dumps(SPACE)}; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-    runs = {"search": run_search, "optuna": run_optuna, "optuna-storages": run_optuna_storages,
-            "optuna-2proc": run_optuna_processes, "ray": run_ray}
-    for name, run in runs.items():
-        if args.driver in (name, "all"):
-            run(args)
+    for name in drivers:
+        runs[name](args)
 
 
 if __name__ == "__main__":

@@ -28,9 +28,9 @@ from typing import Any, Dict, Mapping, Optional
 
 try:
     import optuna
-except ImportError as _error:  # pragma: no cover - exercised only without Optuna
-    raise ImportError("gradwell.optuna needs Optuna: pip install 'gradwell[optuna]' "
-                      f"(or pip install optuna): {_error}") from _error
+except ImportError as _error:
+    raise ImportError("gradwell.optuna needs Optuna: pip install 'gradwell[optuna]' (from a checkout: "
+                      f"pip install -e 'clients/python[optuna]'; or pip install optuna): {_error}") from _error
 
 from . import _tuning
 from .errors import Cancelled, GradwellError

@@ -34,9 +34,9 @@ from typing import Any, Callable, Dict, Mapping, Optional
 try:
     import ray
     from ray import tune
-except ImportError as _error:  # pragma: no cover - exercised only without Ray
-    raise ImportError("gradwell.ray needs Ray Tune: pip install 'gradwell[ray]' "
-                      f"(or pip install 'ray[tune]'): {_error}") from _error
+except ImportError as _error:
+    raise ImportError("gradwell.ray needs Ray Tune: pip install 'gradwell[ray]' (from a checkout: "
+                      f"pip install -e 'clients/python[ray]'; or pip install 'ray[tune]'): {_error}") from _error
 
 from . import _tuning
 from .host import PathLike
