@@ -25,3 +25,12 @@ def test_example_reproduces_its_figures(script: str) -> None:
                          env={**os.environ, "GRADWELL_HOST": HOST_PATH})
     assert run.returncode == 0, f"{script} exited {run.returncode}\n{run.stdout}\n{run.stderr}"
     assert "all figures as expected" in run.stdout
+
+
+def test_the_large_arrays_example_sends_npy_files() -> None:
+    pytest.importorskip("numpy")
+    run = subprocess.run([sys.executable, str(EXAMPLES / "large_arrays.py"), "--rows", "2000", "--features", "100",
+                          "--json-rows", "100"], cwd=REPO, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "GRADWELL_HOST": HOST_PATH})
+    assert run.returncode == 0, f"large_arrays.py exited {run.returncode}\n{run.stdout}\n{run.stderr}"
+    assert "'n': 2000, 'features': 100, 'classes': 10" in run.stdout
