@@ -109,6 +109,9 @@ struct ReplayCommand {
             for (index, (recorded, line)) in expected.enumerated() {
                 guard index < produced.count else { return fail("\(path):\(line): recorded \(JSON.encode(recorded).prefix(300)) but the replay produced nothing", status: 1) }
                 let replayed = (try? JSON.parse(Array(produced[index].utf8)).get()) ?? .null
+                if let changed = Self.changedDataFile(recorded: recorded, replayed: replayed) {
+                    return fail("\(path):\(line): \(changed)", status: 1)
+                }
                 if let difference = Self.firstDifference(Self.withoutTiming(recorded), Self.withoutTiming(replayed)) {
                     return fail("\(path):\(line): \(difference.message)\(hint)", status: 1)
                 }
@@ -171,12 +174,21 @@ struct ReplayCommand {
         var recorded: String
         var replayed: String
         var message: String {
-            // dataset/load answers carry each file's checksum: a change there is a changed file.
-            if path.hasSuffix(".sha256") {
-                return "a data file changed since the log was recorded (\(path): sha256 \(recorded) then, \(replayed) now)"
-            }
             return "differs at \(path.isEmpty ? "the top level" : path): recorded \(recorded), replayed \(replayed)"
         }
+    }
+
+    /// dataset/load answers list each file read with its size and SHA-256: a file whose
+    /// checksum differs from the recorded one is named, before any number it changed.
+    static func changedDataFile(recorded: ConfigValue, replayed: ConfigValue) -> String? {
+        guard let then = recorded["result"]?["files"]?.arrayValue, let now = replayed["result"]?["files"]?.arrayValue else { return nil }
+        for (old, new) in zip(then, now) where old["sha256"] != new["sha256"] {
+            let file = old["path"]?.stringValue ?? "?"
+            return "data file \(file) changed since the log was recorded (sha256 \(old["sha256"]?.stringValue ?? "?") then, "
+                + "\(new["sha256"]?.stringValue ?? "?") now; \(old["bytes"]?.intValue.map(String.init) ?? "?") bytes then, "
+                + "\(new["bytes"]?.intValue.map(String.init) ?? "?") now)"
+        }
+        return nil
     }
 
     static func firstDifference(_ recorded: ConfigValue, _ replayed: ConfigValue, path: String = "") -> Difference? {
