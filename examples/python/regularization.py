@@ -6,7 +6,7 @@ equivalent noisy one is generated (`moons`, 211 training points, seed 3; 200 tes
 2; noise 0.25); a [2,20,3,1] network (relu, relu, sigmoid, Xavier), 30000 full-batch
 gradient-descent steps at lr 0.3, float64, NumPy's random streams; without regularization, with
 L2 (lambda 0.7) and with dropout (keep_prob 0.86). Prints the accuracies beside the course's and
-exits 1 if one differs from Gradwell's expected figure.
+exits 1 if one differs from Gradwell's expected figure (beyond its stated tolerance).
 
 Dropout draws its masks from the layer's own seeded stream, not the course's re-seeded NumPy
 generator, so its figures are Gradwell's own (README.md); they are checked as well.
@@ -20,11 +20,13 @@ import sys
 
 from _common import Table, dense, open_host, options
 
-# run name, regularizers, dropout keep_prob, course (train, test), expected correct (of 211, of 200)
+# run name, regularizers, dropout keep_prob, course (train, test), expected correct (of 211, of 200).
+# Dropout's 30000 steps follow a path that the BLAS kernel's last bits can move (another CPU's
+# kernel gave 203/211): its figures are checked give or take 2 examples, as the README says.
 RUNS = [
     ("plain", [], None, ("94.8%", "91.5%"), (205, 181)),
     ("l2", [{"type": "l2", "lambda": 0.7}], None, ("93.8%", "93%"), (197, 186)),
-    ("dropout", [], 0.86, ("92.9%", "95%"), (202, 187)),
+    ("dropout", [], 0.86, ("92.9%", "95%"), ((202, 2), (187, 2))),
 ]
 
 
