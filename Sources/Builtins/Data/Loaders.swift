@@ -24,8 +24,13 @@ public struct DataFileError: Error, Sendable {
 /// A table of numbers read from a file: row-major values with their shape.
 public struct NumericTable: Sendable {
     public var values: [Double]
+    /// The values as read, when the file held float32 (then `values` is empty): kept narrow.
+    public var float32Values: [Float]?
     public var rows: Int
     public var columns: Int
+
+    /// Every value as float64 (float32 ones widened exactly).
+    public var wideValues: [Double] { float32Values.map { $0.map(Double.init) } ?? values }
 
     public init(values: [Double], rows: Int, columns: Int) {
         self.values = values
@@ -144,6 +149,20 @@ public enum DataLoaders {
         let needed = rows * columns * size
         guard bytes.count - dataStart >= needed else {
             throw DataFileError("the header promises \(needed) bytes of data, the file has \(bytes.count - dataStart)", offset: bytes.count)
+        }
+        if code == "f4" {
+            var narrow = [Float](repeating: 0, count: rows * columns)
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<narrow.count {
+                    narrow[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: dataStart + i * 4, as: UInt32.self)))
+                }
+            }
+            if let bad = narrow.firstIndex(where: { !$0.isFinite }) {
+                throw DataFileError("row \(bad / max(columns, 1)), column \(bad % max(columns, 1)) is not finite", offset: dataStart + bad * size)
+            }
+            var table = NumericTable(values: [], rows: rows, columns: columns)
+            table.float32Values = narrow
+            return table
         }
         var values = [Double](repeating: 0, count: rows * columns)
         bytes.withUnsafeBytes { raw in

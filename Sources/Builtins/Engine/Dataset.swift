@@ -2,10 +2,24 @@ import GradwellProtocols
 import Synchronization
 
 /// A named set of examples held by the host: features as float64 rows and targets beside them.
+/// Features read from a float32 file are kept as float32 (half the memory, and a float32 model
+/// trains on that very array, not a converted copy); reading `features` then widens them.
 public struct Dataset: Sendable {
     public var name: String
     /// Row-major, `count` rows of `featureCount`.
-    public var features: [Double] { didSet { tensors = TensorCache() } }
+    public var features: [Double] {
+        get { compactFeatures.map { $0.map(Double.init) } ?? wideFeatures }
+        set {
+            wideFeatures = newValue
+            compactFeatures = nil
+            tensors = TensorCache()
+        }
+    }
+    private var wideFeatures: [Double]
+    /// The features as read from a float32 file, when they were (then `wideFeatures` is empty).
+    private var compactFeatures: [Float]?
+    /// Whether the features are held as float32.
+    public var holdsFloat32: Bool { compactFeatures != nil }
     public var featureCount: Int
     /// Row-major, `count` rows of `targetColumns`: class indices (one column) or values.
     public var targets: [Double] { didSet { tensors = TensorCache() } }
@@ -25,11 +39,17 @@ public struct Dataset: Sendable {
 
     public init(name: String, features: [Double], featureCount: Int, targets: [Double], targetColumns: Int) {
         self.name = name
-        self.features = features
+        self.wideFeatures = features
         self.featureCount = featureCount
         self.targets = targets
         self.targetColumns = targetColumns
         self.classCount = Dataset.classCount(of: targets, columns: targetColumns)
+    }
+
+    /// A set whose features are float32 values (from a float32 file), kept as they are.
+    public init(name: String, float32Features: [Float], featureCount: Int, targets: [Double], targetColumns: Int) {
+        self.init(name: name, features: [], featureCount: featureCount, targets: targets, targetColumns: targetColumns)
+        compactFeatures = float32Features
     }
 
     public init(name: String, generated: GeneratedData) {
@@ -38,7 +58,9 @@ public struct Dataset: Sendable {
         self.classCount = generated.classCount
     }
 
-    public var count: Int { featureCount == 0 ? targets.count / max(targetColumns, 1) : features.count / featureCount }
+    public var count: Int {
+        featureCount == 0 ? targets.count / max(targetColumns, 1) : (compactFeatures?.count ?? wideFeatures.count) / featureCount
+    }
 
     /// Classes are counted when targets are one column of non-negative integers.
     static func classCount(of targets: [Double], columns: Int) -> Int? {
@@ -53,7 +75,11 @@ public struct Dataset: Sendable {
 
     /// The first (row, column) holding NaN or infinity, if any.
     public func firstNonFinite() -> (row: Int, column: Int, inTargets: Bool)? {
-        for (i, v) in features.enumerated() where !v.isFinite { return (i / max(featureCount, 1), i % max(featureCount, 1), false) }
+        if let compactFeatures {
+            for (i, v) in compactFeatures.enumerated() where !v.isFinite { return (i / max(featureCount, 1), i % max(featureCount, 1), false) }
+        } else {
+            for (i, v) in wideFeatures.enumerated() where !v.isFinite { return (i / max(featureCount, 1), i % max(featureCount, 1), false) }
+        }
         for (i, v) in targets.enumerated() where !v.isFinite { return (i / max(targetColumns, 1), i % max(targetColumns, 1), true) }
         return nil
     }
@@ -61,7 +87,12 @@ public struct Dataset: Sendable {
     /// Features as a tensor of `T` (cached).
     public func featureTensor<T: Scalar>(_ type: T.Type = T.self) -> Tensor<T> {
         tensors.tensor(T.self, targets: false) {
-            features.withUnsafeBufferPointer { Tensor(rows: count, columns: featureCount, converting: $0) }
+            if let compactFeatures {
+                // float32 features for a float32 model: the same array, shared, not copied.
+                if T.self == Float.self { return Tensor(rows: count, columns: featureCount, storage: unsafeBitCast(compactFeatures, to: [T].self)) }
+                return Tensor(rows: count, columns: featureCount, storage: compactFeatures.map { T(Double($0)) })
+            }
+            return wideFeatures.withUnsafeBufferPointer { Tensor(rows: count, columns: featureCount, converting: $0) }
         }
     }
 

@@ -258,7 +258,7 @@ extension Methods {
                 throw GradwellError(.io, "\(labelsPath): \(labels.rows) labels for \(table.rows) rows of \(path)",
                                     data: [ConfigEntry(key: "path", value: .string(labelsPath))])
             }
-            targets = labels.values
+            targets = labels.wideValues
             targetColumns = labels.columns
         } else {
             let column: Int
@@ -282,6 +282,7 @@ extension Methods {
             } else {
                 throw GradwellError.missing(params.field("label"), expected: "the label column (by name or index), or `labels` naming a second file")
             }
+            if table.float32Values != nil { table = NumericTable(values: table.wideValues, rows: table.rows, columns: table.columns) }
             guard table.columns >= 2 else {
                 throw GradwellError.invalid(params.field("label"), expected: "a table with features besides the label column", got: "\(table.columns) column(s)")
             }
@@ -298,7 +299,9 @@ extension Methods {
         guard table.rows > 0 else {
             throw GradwellError(.io, "\(path): no rows", data: [ConfigEntry(key: "path", value: .string(path))])
         }
-        let dataset = Dataset(name: name, features: table.values, featureCount: table.columns, targets: targets, targetColumns: targetColumns)
+        let dataset = table.float32Values.map {
+            Dataset(name: name, float32Features: $0, featureCount: table.columns, targets: targets, targetColumns: targetColumns)
+        } ?? Dataset(name: name, features: table.values, featureCount: table.columns, targets: targets, targetColumns: targetColumns)
         session.replaceDataset(name, with: dataset)
         return describe(dataset).setting("files", to: .array(files))
     }
