@@ -34,8 +34,8 @@ import Testing
         Case(line: "{\"jsonrpc\":\"2.0\",\"id\":[7],\"method\":\"initialize\"}", code: -32600, path: "id"),
         Case(line: "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":[\"initialize\"]}", code: -32600, path: "method"),
         Case(line: request("initialise", "{}"), code: -32601), Case(line: request("model/boundary", "{}"), code: -32602, path: "params.model"),
-        Case(line: request("model/create", "7"), code: -32602, path: "params"),
-        Case(line: request("model/create", "null"), code: -32602, path: "params"),
+        Case(line: request("model/create", "7"), code: -32600, path: "params"),  // JSON-RPC 2.0 §4.2: params is structured or absent
+        Case(line: request("model/create", "null"), code: -32600, path: "params"),
         // model/create.
         Case(line: request("model/create", "{\"name\":\"m\",\"layers\":[]}"), code: -32602, path: "params.input"),
         Case(line: request("model/create", "{\"name\":\"\",\"input\":2,\"layers\":[\"dense\"]}"), code: -32602, path: "params.name"),
