@@ -5,7 +5,9 @@ extension Registry {
     public static let builtins: Registry = {
         do {
             return try Registry().adding(
-                layers: [DenseDefinition.self, ActivationDefinition.self, DropoutDefinition.self, BatchNormDefinition.self],
+                layers: [DenseDefinition.self, ActivationDefinition.self, DropoutDefinition.self, BatchNormDefinition.self,
+                         Conv1DDefinition.self, Conv2DDefinition.self, MaxPool1DDefinition.self, AvgPool1DDefinition.self,
+                         MaxPool2DDefinition.self, AvgPool2DDefinition.self, GlobalAveragePoolDefinition.self, FlattenDefinition.self],
                 initializers: [ZerosInitializer.self, RandomInitializer.self, HeInitializer.self, XavierInitializer.self,
                                GlorotInitializer.self, HeUniformInitializer.self, GlorotUniformInitializer.self],
                 regularizers: [L2Regularizer.self, L1Regularizer.self, L1L2Regularizer.self],

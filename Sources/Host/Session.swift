@@ -194,6 +194,10 @@ enum Methods {
         case .integer: entries.append(ConfigEntry(key: "type", value: "integer"))
         case .boolean: entries.append(ConfigEntry(key: "type", value: "boolean"))
         case .numberList: entries.append(ConfigEntry(key: "type", value: "array"))
+        case .integers(let count, let allowsSame):
+            entries.append(ConfigEntry(key: "type", value: count == 1 ? "integer" : "integer_or_array"))
+            if count > 1 { entries.append(ConfigEntry(key: "length", value: .int(count))) }
+            if allowsSame { entries.append(ConfigEntry(key: "choices", value: .array(["same"]))) }
         case .string(let choices):
             entries.append(ConfigEntry(key: "type", value: "string"))
             if !choices.isEmpty { entries.append(ConfigEntry(key: "choices", value: .array(choices.map { .string($0) }))) }
@@ -206,7 +210,8 @@ enum Methods {
         } else {
             entries.append(ConfigEntry(key: "required", value: true))
         }
-        let integral = spec.kind == .integer
+        var integral = spec.kind == .integer
+        if case .integers = spec.kind { integral = true }
         if let minimum = spec.minimum {
             entries.append(ConfigEntry(key: spec.exclusiveMinimum ? "exclusive_min" : "min",
                                        value: integral ? .int(Int(minimum)) : .number(minimum)))

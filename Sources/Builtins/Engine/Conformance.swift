@@ -61,6 +61,7 @@ public enum Conformance {
             case .string(let choices): members.append(ConfigEntry(key: spec.name, value: .string(choices.first { $0 == "tanh" } ?? choices.first ?? "x")))
             case .boolean: members.append(ConfigEntry(key: spec.name, value: .bool(false)))
             case .numberList: members.append(ConfigEntry(key: spec.name, value: .array([.number(0.5)])))
+            case .integers: members.append(ConfigEntry(key: spec.name, value: .int(Int(max(spec.minimum ?? 2, 2)))))
             case .component(let kind): members.append(ConfigEntry(key: spec.name, value: .string(kind == .schedule ? "constant" : "he")))
             case .number:
                 let low = spec.minimum ?? 0, high = spec.maximum ?? low + 1
@@ -84,20 +85,22 @@ public enum Conformance {
 
     /// A gradient check of a small float64 model: `layers`, then a dense head for `loss`.
     static func gradientCheck(_ name: String, layers: [ConfigValue], loss: String = "binary_cross_entropy", outputs: Int = 1,
-                              regularizers: [ConfigValue] = [], registry: Registry) -> Check {
+                              regularizers: [ConfigValue] = [], inputShape: [Int] = [3], registry: Registry) -> Check {
+        let features = Shape.units(inputShape)
         do {
             var resolved = try layers.enumerated().map { try registry.resolve($1, kind: .layer, path: "layers[\($0)]") }
             let head = ["softmax_cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"][loss] ?? "linear"
             resolved.append(try registry.resolve(.object(["type": "dense", "units": .int(outputs), "activation": .string(head)]),
                                                  kind: .layer, path: "head"))
-            let specification = ModelSpecification(input: 3, layers: resolved, loss: try registry.resolve(.string(loss), kind: .loss, path: "loss"),
+            let specification = ModelSpecification(inputShape: inputShape, layers: resolved,
+                                                   loss: try registry.resolve(.string(loss), kind: .loss, path: "loss"),
                                                    dtype: .float64, seed: 5, rng: .gradwell)
             let model = try Model<Double>(specification, registry: registry)
             var random = RandomStream.make(.gradwell, seed: 9)
-            let data = Generators.blobs(count: 12, centers: max(outputs, 2), features: 3, clusterStd: 2, rng: &random)
+            let data = Generators.blobs(count: 12, centers: max(outputs, 2), features: features, clusterStd: 2, rng: &random)
             var dataset = Dataset(name: "check", generated: data)
             if loss != "binary_cross_entropy" && loss != "softmax_cross_entropy" {
-                dataset = Dataset(name: "check", features: data.features, featureCount: 3,
+                dataset = Dataset(name: "check", features: data.features, featureCount: features,
                                   targets: (0..<12 * outputs).map { Double($0 % 5) / 5 }, targetColumns: outputs)
             }
             let penalties = try regularizers.map { try registry.makeRegularizer(try registry.resolve($0, kind: .regularizer, path: "r")) }
@@ -114,25 +117,54 @@ public enum Conformance {
         }
     }
 
+    /// Row shapes a layer is tried on, flat first: a flat layer follows a dense tanh layer; a
+    /// shaped one (convolutions, pooling) gets odd-sized rows of its own, then a flatten.
+    static let trialShapes: [[Int]] = [[4], [2, 9], [2, 7, 5]]
+
     static func layerChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
         var config = minimalConfig(entry)
         if entry.name == "dense" { config = .object(["type": "dense", "units": 4, "activation": "tanh"]) }
-        let layers: [ConfigValue] = [.object(["type": "dense", "units": 4, "activation": "tanh"]), config]
-        return [gradientCheck("gradient", layers: layers, registry: registry), try resumeCheck(layers: layers, registry: registry)]
+        let resolved = try registry.resolve(config, kind: .layer, path: entry.name)
+        let definition = registry.layerDefinition(resolved)
+        guard let shape = trialShapes.first(where: { (try? definition.outputShape(config: resolved, inputShape: $0)) != nil }) else {
+            return [Check(name: "shape", passed: false, detail: "takes none of the row shapes \(trialShapes.map(Shape.describe))")]
+        }
+        if shape.count == 1 {
+            let layers: [ConfigValue] = [.object(["type": "dense", "units": 4, "activation": "tanh"]), config]
+            return [gradientCheck("gradient", layers: layers, registry: registry), try resumeCheck(layers: layers, registry: registry)]
+        }
+        let output = try definition.outputShape(config: resolved, inputShape: shape)
+        func stack(_ layer: ConfigValue) -> [ConfigValue] { output.count > 1 ? [layer, .object(["type": "flatten"])] : [layer] }
+        var checks = [gradientCheck("gradient", layers: stack(config), inputShape: shape, registry: registry)]
+        // Windows that step and overhang: stride 2 and padding 1, where the layer has them.
+        let names = Set(entry.parameters.map(\.name))
+        if names.contains("stride"), case .object(var members) = config {
+            members.append(ConfigEntry(key: "stride", value: 2))
+            if names.contains("padding") { members.append(ConfigEntry(key: "padding", value: 1)) }
+            if let strided = try? registry.resolve(.object(members), kind: .layer, path: entry.name),
+               (try? definition.outputShape(config: strided, inputShape: shape)) != nil {
+                checks.append(gradientCheck("gradient (stride 2\(names.contains("padding") ? ", padding 1" : ""))",
+                                            layers: stack(.object(members)), inputShape: shape, registry: registry))
+            }
+        }
+        checks.append(try resumeCheck(layers: stack(config), inputShape: shape, registry: registry))
+        return checks
     }
 
     /// A model of `layers` (then a sigmoid head) trained 3 epochs in one `train`, against 1 epoch,
     /// a snapshot restored into a fresh model (as a model file would be), and 2 more epochs: the
     /// same bits unless a layer keeps state it does not save (a noise layer's random stream),
     /// or a backward adds to its parameters' gradients instead of setting them.
-    static func resumeCheck(layers: [ConfigValue], registry: Registry) throws -> Check {
+    static func resumeCheck(layers: [ConfigValue], inputShape: [Int] = [3], registry: Registry) throws -> Check {
         do {
             var resolved = try layers.enumerated().map { try registry.resolve($1, kind: .layer, path: "layers[\($0)]") }
             resolved.append(try registry.resolve(.object(["type": "dense", "units": 1, "activation": "sigmoid"]), kind: .layer, path: "head"))
-            let specification = ModelSpecification(input: 3, layers: resolved, loss: try registry.resolve("binary_cross_entropy", kind: .loss, path: "loss"),
+            let specification = ModelSpecification(inputShape: inputShape, layers: resolved,
+                                                   loss: try registry.resolve("binary_cross_entropy", kind: .loss, path: "loss"),
                                                    dtype: .float64, seed: 5, rng: .gradwell)
             var random = RandomStream.make(.gradwell, seed: 9)
-            let data = Dataset(name: "check", generated: Generators.blobs(count: 24, centers: 2, features: 3, clusterStd: 2, rng: &random))
+            let data = Dataset(name: "check", generated: Generators.blobs(count: 24, centers: 2, features: Shape.units(inputShape),
+                                                                          clusterStd: 2, rng: &random))
             func plan(_ epochs: Int) throws -> TrainingPlan {
                 let optimizer = try registry.resolve(.object(["type": "gd", "lr": 0.1]), kind: .optimizer, path: "gd")
                 return TrainingPlan(epochs: epochs, batchSize: 8, shuffle: true, seed: 4, reportEvery: 1000,

@@ -2,7 +2,10 @@ import GradwellProtocols
 
 /// What `model/create` asks for, resolved against the registry.
 public struct ModelSpecification: Sendable {
-    public var input: Int
+    /// The width of an input row (the product of `inputShape`).
+    public var input: Int { Shape.units(inputShape) }
+    /// The shape of an input row: `[features]`, `[channels, length]` or `[channels, height, width]`.
+    public var inputShape: [Int]
     public var layers: [ResolvedConfig]
     public var loss: ResolvedConfig
     public var dtype: DType
@@ -10,7 +13,11 @@ public struct ModelSpecification: Sendable {
     public var rng: RandomStream.Family
 
     public init(input: Int, layers: [ResolvedConfig], loss: ResolvedConfig, dtype: DType, seed: UInt64, rng: RandomStream.Family) {
-        self.input = input
+        self.init(inputShape: [input], layers: layers, loss: loss, dtype: dtype, seed: seed, rng: rng)
+    }
+
+    public init(inputShape: [Int], layers: [ResolvedConfig], loss: ResolvedConfig, dtype: DType, seed: UInt64, rng: RandomStream.Family) {
+        self.inputShape = inputShape
         self.layers = layers
         self.loss = loss
         self.dtype = dtype
@@ -18,26 +25,44 @@ public struct ModelSpecification: Sendable {
         self.rng = rng
     }
 
-    /// Output width of each layer, from the definitions alone.
-    public func layerWidths(registry: Registry) -> [Int] {
-        var width = input
-        return layers.map { config in
-            width = registry.layerDefinition(config).outputUnits(config: config, inputUnits: width)
-            return width
+    /// The output row shape of each layer, from the definitions alone; throws the index of the
+    /// first layer that cannot take its input's shape, with the mismatch.
+    public func layerShapes(registry: Registry) throws(LayerShapeError) -> [[Int]] {
+        var shape = inputShape
+        var shapes: [[Int]] = []
+        for (index, config) in layers.enumerated() {
+            do {
+                shape = try registry.layerDefinition(config).outputShape(config: config, inputShape: shape)
+            } catch let mismatch as ShapeMismatch {
+                throw LayerShapeError(layer: index, mismatch: mismatch)
+            } catch {
+                throw LayerShapeError(layer: index, mismatch: ShapeMismatch(expected: "a shape it can take", got: "\(error)"))
+            }
+            shapes.append(shape)
         }
+        return shapes
+    }
+
+    /// Output width of each layer, from the definitions alone (0 where a shape does not fit).
+    public func layerWidths(registry: Registry) -> [Int] {
+        (try? layerShapes(registry: registry))?.map(Shape.units) ?? layers.map { _ in 0 }
     }
 
     /// The number of trainable scalars, before anything is allocated.
     public func parameterCount(registry: Registry) -> Double {
-        var width = input
+        guard let shapes = try? layerShapes(registry: registry) else { return 0 }
         var total = 0.0
-        for config in layers {
-            let definition = registry.layerDefinition(config)
-            total += definition.parameterCount(config: config, inputUnits: width)
-            width = definition.outputUnits(config: config, inputUnits: width)
+        for (index, config) in layers.enumerated() {
+            total += registry.layerDefinition(config).parameterCount(config: config, inputShape: index == 0 ? inputShape : shapes[index - 1])
         }
         return total
     }
+}
+
+/// A layer of a model specification that cannot take the shape the previous layer gives.
+public struct LayerShapeError: Error, Sendable {
+    public var layer: Int
+    public var mismatch: ShapeMismatch
 }
 
 /// A model of either element type, as the host holds it.
@@ -95,17 +120,22 @@ public final class Model<T: Scalar>: TrainableModel {
         self.specification = specification
         var shared = RandomStream.make(specification.rng, seed: specification.seed)
         var layers: [any Layer<T>] = []
-        var width = specification.input
+        var shape = specification.inputShape
+        let shapes = try specification.layerShapes(registry: registry)
         for (index, config) in specification.layers.enumerated() {
             let initialization = specification.rng == .numpy
                 ? shared : RandomStream.make(.gradwell, seed: specification.seed, path: [UInt64(index), 0])
-            var context = LayerContext(inputUnits: width, index: index, initialization: initialization,
+            var context = LayerContext(inputUnits: Shape.units(shape), index: index, initialization: initialization,
                                        ownStream: RandomStream.make(.gradwell, seed: specification.seed, path: [UInt64(index), 1]),
-                                       registry: registry)
+                                       registry: registry, inputShape: shape)
             let layer = try registry.layerDefinition(config).make(config: config, context: &context, as: T.self)
             if specification.rng == .numpy { shared = context.initialization }
+            // A layer must fill the shape its definition promised (a plugin's mistake otherwise).
+            guard layer.outputUnits == Shape.units(shapes[index]) else {
+                throw GradwellError(.invalidParams, "layer \(index) (\(config.type)) gives rows of \(layer.outputUnits), its definition promised \(Shape.describe(shapes[index]))")
+            }
             layers.append(layer)
-            width = layer.outputUnits
+            shape = shapes[index]
         }
         let loss = try registry.makeLoss(specification.loss)
         network = try Network(layers: layers, loss: loss, inputUnits: specification.input)

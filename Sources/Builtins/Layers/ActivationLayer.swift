@@ -41,6 +41,9 @@ public struct ActivationDefinition: LayerDefinition {
         .number("negative_slope", default: 0.01, min: 0, "Slope for negative inputs of leaky_relu."),
     ]
 
+    /// Element by element: any row shape passes through.
+    public static func outputShape(config: ResolvedConfig, inputShape: [Int]) throws -> [Int] { inputShape }
+
     public static func make<T: Scalar>(config: ResolvedConfig, context: inout LayerContext, as: T.Type) throws -> any Layer<T> {
         ActivationLayer(activation: Activation(name: config.string("activation"), slope: config.double("negative_slope"))!,
                         units: context.inputUnits)

@@ -61,6 +61,9 @@ public struct DropoutDefinition: LayerDefinition {
         .number("keep_prob", default: 0.5, min: 0, max: 1, exclusiveMin: true, "Probability of keeping each unit."),
     ]
 
+    /// Element by element: any row shape passes through.
+    public static func outputShape(config: ResolvedConfig, inputShape: [Int]) throws -> [Int] { inputShape }
+
     public static func make<T: Scalar>(config: ResolvedConfig, context: inout LayerContext, as: T.Type) throws -> any Layer<T> {
         let seed = context.ownStream.nextUInt64()
         return Dropout<T>(keepProbability: config.double("keep_prob"), units: context.inputUnits,

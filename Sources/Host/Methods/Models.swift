@@ -9,11 +9,12 @@ extension Methods {
         let specification = try modelSpecification(params, registry: session.registry, session: session)
         let model = try ModelFactory.build(specification, registry: session.registry)
         session.models[name] = model
-        return describe(name: name, model: model)
+        return describe(name: name, model: model, registry: session.registry)
     }
 
     static func modelSpecification(_ params: Params, registry: Registry, session: Session) throws -> ModelSpecification {
-        let input = try params.int("input", min: 1)
+        let inputShape = try Self.inputShape(params)
+        let input = Shape.units(inputShape)
         guard let layerValues = try params.array("layers") else {
             throw GradwellError.missing(params.field("layers"), expected: "an array of layers")
         }
@@ -25,31 +26,63 @@ extension Methods {
         }
         let loss = try registry.resolve(params.value("loss") ?? "binary_cross_entropy", kind: .loss, path: params.field("loss"))
         let dtype = DType(rawValue: try params.string("dtype", default: "float32", choices: DType.allCases.map(\.rawValue)))!
-        let specification = ModelSpecification(input: input, layers: layers, loss: loss, dtype: dtype,
+        let specification = ModelSpecification(inputShape: inputShape, layers: layers, loss: loss, dtype: dtype,
                                                seed: try params.seed(), rng: try params.rng())
+        let shapes: [[Int]]
+        do {
+            shapes = try specification.layerShapes(registry: registry)
+        } catch {
+            let path = "\(params.field("layers"))[\(error.layer)]"
+            throw GradwellError(.invalidParams, "\(path) (\(layers[error.layer].type)) needs \(error.mismatch.expected), got \(error.mismatch.got)",
+                                data: [ConfigEntry(key: "path", value: .string(path)),
+                                       ConfigEntry(key: "expected", value: .string(error.mismatch.expected)),
+                                       ConfigEntry(key: "got", value: .string(error.mismatch.got))])
+        }
         for (index, config) in layers.enumerated() {
             try checkRepresentable(config, dtype: dtype, registry: registry, path: "\(params.field("layers"))[\(index)]")
         }
         // Sizes are checked from the definitions before any tensor exists.
         try session.checkElements(Double(input), path: params.field("input"), what: "an input row")
-        var width = input
+        var shape = inputShape
         for (index, config) in layers.enumerated() {
             let definition = registry.layerDefinition(config)
-            try session.checkElements(definition.parameterCount(config: config, inputUnits: width),
+            try session.checkElements(definition.parameterCount(config: config, inputShape: shape),
                                       path: "\(params.field("layers"))[\(index)]", what: "layer \(index)'s parameters")
-            width = definition.outputUnits(config: config, inputUnits: width)
-            try session.checkElements(Double(width), path: "\(params.field("layers"))[\(index)]", what: "layer \(index)'s output row")
+            shape = shapes[index]
+            try session.checkElements(shape.reduce(1.0) { $0 * Double($1) }, path: "\(params.field("layers"))[\(index)]",
+                                      what: "layer \(index)'s output row")
         }
         try session.checkElements(specification.parameterCount(registry: registry), path: params.field("layers"),
                                   what: "the model's parameters")
         return specification
     }
 
-    static func describe(name: String, model: any TrainableModel) -> ConfigValue {
+    /// `input`: a row width, or a shape [channels, length] / [channels, height, width].
+    static func inputShape(_ params: Params) throws -> [Int] {
+        let expected = "an integer >= 1 (features) or a shape [channels, length] or [channels, height, width] of integers >= 1"
+        guard let value = params.value("input") else { throw GradwellError.missing(params.field("input"), expected: expected) }
+        if value.intValue != nil { return [try params.int("input", min: 1)] }
+        guard let items = value.arrayValue else {
+            throw GradwellError.invalid(params.field("input"), expected: expected, got: value.doubleValue.map { "\($0)" } ?? value.typeDescription)
+        }
+        let sizes = items.compactMap(\.intValue)
+        guard sizes.count == items.count, (2...3).contains(sizes.count), sizes.allSatisfy({ $0 >= 1 && $0 <= 1 << 30 }) else {
+            throw GradwellError.invalid(params.field("input"), expected: expected, got: "[" + items.map { JSON.encode($0) }.joined(separator: ", ") + "]")
+        }
+        return sizes
+    }
+
+    /// How a model's input is written back: an integer for flat rows, else the shape.
+    static func inputValue(_ shape: [Int]) -> ConfigValue {
+        shape.count == 1 ? .int(shape[0]) : .array(shape.map { .int($0) })
+    }
+
+    static func describe(name: String, model: any TrainableModel, registry: Registry) -> ConfigValue {
         let specification = model.specification
-        return .object([
+        let shapes = (try? specification.layerShapes(registry: registry)) ?? []
+        let description: ConfigValue = .object([
             "name": .string(name),
-            "input": .int(specification.input),
+            "input": inputValue(specification.inputShape),
             "outputs": .int(model.outputUnits),
             "parameters": .int(model.parameterCount),
             "layers": .array(specification.layers.map(\.configValue)),
@@ -59,6 +92,9 @@ extension Methods {
             "rng": .string(specification.rng.rawValue),
             "epochs_trained": .int(model.epochsTrained),
         ])
+        // Shaped models list each layer's output row shape (flat models answer as before).
+        guard specification.inputShape.count > 1 else { return description }
+        return description.setting("output_shapes", to: .array(shapes.map { .array($0.map { .int($0) }) }))
     }
 
     /// Checks that `data` fits `model`: feature count, and targets the loss can read.

@@ -58,7 +58,7 @@ extension Methods {
             throw GradwellError(.io, "\(path): \(error.message)", data: [ConfigEntry(key: "path", value: .string(path))])
         }
         session.models[name] = model
-        return describe(name: name, model: model)
+        return describe(name: name, model: model, registry: session.registry)
     }
 
     /// The first parameter tensor holding NaN or infinity (a diverged model), which no save or
@@ -75,7 +75,7 @@ extension Methods {
         var out = "{\"format\":\"\(modelFormat)\",\"format_version\":\(modelFormatVersion),\"protocol\":\(Session.protocolVersion)"
         out += ",\"gradwell\":\"\(Session.version)\",\"model\":"
         JSON.write(.object([
-            "input": .int(specification.input),
+            "input": inputValue(specification.inputShape),
             "layers": .array(specification.layers.map(\.configValue)),
             "loss": specification.loss.configValue,
             "dtype": .string(specification.dtype.rawValue),

@@ -77,8 +77,12 @@ extension Layer {
 
 /// What a layer is built from besides its config.
 public struct LayerContext {
-    /// Width of the rows the layer receives.
+    /// Width of the rows the layer receives (the product of `inputShape`).
     public var inputUnits: Int
+    /// The shape of one input row: `[features]`, `[channels, length]` or `[channels, height,
+    /// width]`. Rows stay flat, row-major and channel-first: element (c, t) of a `[C, L]` row is
+    /// at c·L + t, element (c, h, w) of a `[C, H, W]` row at (c·H + h)·W + w.
+    public var inputShape: [Int]
     /// Position in the model's `layers` list (0-based); streams are derived from it.
     public var index: Int
     /// The stream weights are drawn from: the layer's own stream (model seed, index) with
@@ -89,8 +93,10 @@ public struct LayerContext {
     /// The registry, to build nested components (a dense layer's initializer).
     public var registry: Registry
 
-    public init(inputUnits: Int, index: Int, initialization: RandomStream, ownStream: RandomStream, registry: Registry) {
+    public init(inputUnits: Int, index: Int, initialization: RandomStream, ownStream: RandomStream, registry: Registry,
+                inputShape: [Int]? = nil) {
         self.inputUnits = inputUnits
+        self.inputShape = inputShape ?? [inputUnits]
         self.index = index
         self.initialization = initialization
         self.ownStream = ownStream
@@ -107,9 +113,43 @@ public protocol LayerDefinition: ComponentDescription {
     static func parameterCount(config: ResolvedConfig, inputUnits: Int) -> Double
     /// The output width for a given input width, known before building.
     static func outputUnits(config: ResolvedConfig, inputUnits: Int) -> Int
+    /// The shape of an output row for an input row of `inputShape`, known before building;
+    /// throws `ShapeMismatch` when the layer cannot take that shape.
+    static func outputShape(config: ResolvedConfig, inputShape: [Int]) throws -> [Int]
+    /// The number of trainable scalars for an input row of `inputShape`.
+    static func parameterCount(config: ResolvedConfig, inputShape: [Int]) -> Double
+}
+
+/// A layer that cannot take the shape it is given: what it takes, and the fix.
+public struct ShapeMismatch: Error, Sendable {
+    public var expected: String
+    public var got: String
+    public init(expected: String, got: String) {
+        self.expected = expected
+        self.got = got
+    }
 }
 
 extension LayerDefinition {
     public static func parameterCount(config: ResolvedConfig, inputUnits: Int) -> Double { 0 }
     public static func outputUnits(config: ResolvedConfig, inputUnits: Int) -> Int { inputUnits }
+    /// Flat layers (dense, and plugin layers that do not say otherwise) take flat rows only.
+    public static func outputShape(config: ResolvedConfig, inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 1 else {
+            throw ShapeMismatch(expected: "flat rows (put {\"type\": \"flatten\"} before it)",
+                                got: "rows shaped \(Shape.describe(inputShape))")
+        }
+        return [outputUnits(config: config, inputUnits: inputShape[0])]
+    }
+    public static func parameterCount(config: ResolvedConfig, inputShape: [Int]) -> Double {
+        parameterCount(config: config, inputUnits: inputShape.reduce(1, *))
+    }
+}
+
+/// Row shapes.
+public enum Shape {
+    /// "[25, 19]".
+    public static func describe(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+    /// The element count of a row of this shape.
+    public static func units(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 }

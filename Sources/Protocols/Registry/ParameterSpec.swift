@@ -11,6 +11,10 @@ public struct ParameterSpec: Sendable {
         case component(ComponentKind)
         /// A list of numbers (e.g. a generator's centers).
         case numberList
+        /// Integers per spatial dimension (a kernel size, a stride, a padding): one integer
+        /// (the same for every dimension) or an array of `count`; with `allowsSame`, also the
+        /// string "same". Bounded by `minimum`.
+        case integers(count: Int, allowsSame: Bool)
     }
 
     public var name: String
@@ -63,6 +67,12 @@ public struct ParameterSpec: Sendable {
         return spec
     }
 
+    /// One integer per spatial dimension: `3` or `[3, 2]` for two dimensions (and "same" when allowed).
+    public static func integers(_ name: String, count: Int, default value: ConfigValue?, min: Int, allowsSame: Bool = false,
+                                _ summary: String = "") -> ParameterSpec {
+        ParameterSpec(name, .integers(count: count, allowsSame: allowsSame), default: value, minimum: Double(min), summary: summary)
+    }
+
     public static func component(_ name: String, _ kind: ComponentKind, default value: String?, _ summary: String = "") -> ParameterSpec {
         ParameterSpec(name, .component(kind), default: value.map { .string($0) }, summary: summary)
     }
@@ -77,6 +87,11 @@ public struct ParameterSpec: Sendable {
         case .string(let choices): text = choices.isEmpty ? "a string" : "one of \(choices.joined(separator: ", "))"
         case .component(let kind): text = "a \(kind.rawValue) name or {\"type\": name, ...}"
         case .numberList: text = "an array of numbers"
+        case .integers(let count, let same):
+            let bound = minimum.map { " >= \(Self.format($0))" } ?? ""
+            text = count == 1 ? "an integer\(bound)" : "an integer\(bound) or an array of \(count) such integers"
+            if same { text += ", or \"same\"" }
+            return text
         }
         var bounds: [String] = []
         if let minimum { bounds.append("\(exclusiveMinimum ? ">" : ">=") \(Self.format(minimum))") }

@@ -165,6 +165,14 @@ public struct Registry: @unchecked Sendable {
             return .plain(value)
         case .component(let kind):
             return .component(try resolve(value, kind: kind, path: path))
+        case .integers(let count, let allowsSame):
+            if allowsSame, value.stringValue == "same" { return .plain(value) }
+            let items = value.intValue.map { [$0] } ?? value.arrayValue?.compactMap(\.intValue)
+            guard let items, value.intValue != nil || items.count == count && value.arrayValue?.count == count,
+                  items.allSatisfy({ Double($0) >= (spec.minimum ?? -.infinity) && $0 <= 1 << 30 }) else {
+                throw GradwellError.invalid(path, expected: spec.expectation, got: value.intValue.map(String.init) ?? value.typeDescription)
+            }
+            return .plain(value)
         case .numberList:
             guard let items = value.arrayValue, items.allSatisfy({ $0.doubleValue?.isFinite == true }) else {
                 throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription)

@@ -42,6 +42,12 @@ public struct ResolvedConfig: Sendable, Equatable {
     public func bool(_ name: String) -> Bool { plain(name).boolValue! }
     public func string(_ name: String) -> String { plain(name).stringValue! }
     public func numbers(_ name: String) -> [Double]? { plain(name).arrayValue?.compactMap { $0.doubleValue } }
+    /// An `integers` parameter as `count` integers (one integer repeated), or nil for "same" or null.
+    public func integers(_ name: String, count: Int) -> [Int]? {
+        let value = plain(name)
+        if let single = value.intValue { return Array(repeating: single, count: count) }
+        return value.arrayValue?.compactMap(\.intValue)
+    }
     public func component(_ name: String) -> ResolvedConfig {
         guard case .component(let c) = value(name) else { preconditionFailure("\(type).\(name) is not a component") }
         return c
