@@ -24,7 +24,7 @@ let package = Package(
         // sums) in C, so they vectorize; bit-identical to the Swift loops they replace.
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "GradwellProtocols", dependencies: ["CBLAS", "CKernels"], path: "Sources/Protocols"),
-        .target(name: "GradwellBuiltins", dependencies: ["GradwellProtocols", "CBLAS"],
+        .target(name: "GradwellBuiltins", dependencies: ["GradwellProtocols", "CBLAS", "CKernels"],
                 path: "Sources/Builtins"),
         .target(name: "GradwellHost", dependencies: ["GradwellProtocols", "GradwellBuiltins", "CJansson", "CKernels"],
                 path: "Sources/Host"),

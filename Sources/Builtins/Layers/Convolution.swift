@@ -1,3 +1,4 @@
+import CKernels
 import GradwellProtocols
 
 /// Where a sliding window (a convolution's kernel, a pooling window) lands on rows shaped
@@ -57,24 +58,11 @@ public struct WindowGeometry: Sendable, Equatable {
         dimensions == 1 ? [channels, outputWidth] : [channels, outputHeight, outputWidth]
     }
 
-    /// Calls `body(output position, input position)` for every window element inside the input
-    /// (padding skipped), output positions in row-major order, window elements in order.
-    @inline(__always)
-    func forEachTap(_ body: (_ outputPosition: Int, _ tap: Int, _ inputPosition: Int) -> Void) {
-        for oh in 0..<outputHeight {
-            for ow in 0..<outputWidth {
-                let o = oh * outputWidth + ow
-                for i in 0..<kernelHeight {
-                    let h = oh * strideHeight - padTop + i
-                    guard h >= 0 && h < height else { continue }
-                    for j in 0..<kernelWidth {
-                        let w = ow * strideWidth - padLeft + j
-                        guard w >= 0 && w < width else { continue }
-                        body(o, i * kernelWidth + j, h * width + w)
-                    }
-                }
-            }
-        }
+    /// The geometry as the C kernels take it.
+    var cWindow: gw_window {
+        gw_window(channels: channels, height: height, width: width, kernel_height: kernelHeight, kernel_width: kernelWidth,
+                  stride_height: strideHeight, stride_width: strideWidth, pad_top: padTop, pad_left: padLeft,
+                  output_height: outputHeight, output_width: outputWidth)
     }
 }
 
@@ -98,6 +86,8 @@ public final class Convolution<T: Scalar>: Layer {
     private var trainingColumns = Tensor<T>(), inferenceColumns = Tensor<T>()
     private var product = Tensor<T>(), preActivationGradient = Tensor<T>()
     private var filterMajorGradient = Tensor<T>(), columnGradient = Tensor<T>()
+    /// Each filter's bias repeated over the output positions: one row added to every output row.
+    private var positionBias = Tensor<T>(), positionSums = Tensor<T>()
 
     init(weights: Tensor<T>, bias: Tensor<T>?, activation: Activation, geometry: WindowGeometry) {
         self.weights = Parameter(name: "W", value: weights, regularized: true)
@@ -117,20 +107,25 @@ public final class Convolution<T: Scalar>: Layer {
             Self.windows(of: input, geometry, into: &trainingColumns)
             Kernels.matmul(weights.value, trainingColumns, into: &product)
         }
-        // (filter, row·position) → (row, filter·position), adding each filter's bias.
+        // (filter, row·position) → (row, filter·position), then each filter's bias and the
+        // activation in one pass (the vectorized bias + ReLU kernel for ReLU).
         output.resize(rows: rows, columns: filters * positions)
         product.storage.withUnsafeBufferPointer { z in
             output.storage.withUnsafeMutableBufferPointer { y in
                 for f in 0..<filters {
-                    let b = bias?.value.storage[f] ?? 0
                     for n in 0..<rows {
                         let source = f * rows * positions + n * positions, target = n * filters * positions + f * positions
-                        for p in 0..<positions { y[target + p] = z[source + p] + b }
+                        (y.baseAddress! + target).update(from: z.baseAddress! + source, count: positions)
                     }
                 }
             }
         }
-        activation.apply(&output)
+        positionBias.resize(rows: 1, columns: filters * positions)
+        for f in 0..<filters {
+            let b = bias?.value.storage[f] ?? 0
+            for p in 0..<positions { positionBias.storage[f * positions + p] = b }
+        }
+        activation.apply(&output, addingRow: positionBias)
     }
 
     @_specialize(where T == Float) @_specialize(where T == Double)
@@ -144,7 +139,7 @@ public final class Convolution<T: Scalar>: Layer {
                 for n in 0..<rows {
                     for f in 0..<filters {
                         let source = n * filters * positions + f * positions, target = f * rows * positions + n * positions
-                        for p in 0..<positions { g[target + p] = dz[source + p] }
+                        (g.baseAddress! + target).update(from: dz.baseAddress! + source, count: positions)
                     }
                 }
             }
@@ -152,9 +147,11 @@ public final class Convolution<T: Scalar>: Layer {
         // dW = dZ · colsᵀ; db = Σ dZ over rows and positions; dcols = Wᵀ · dZ.
         Kernels.matmul(filterMajorGradient, trainingColumns, transposeB: true, into: &weights.gradient)
         if let bias {
+            // Column sums over the batch (vectorized), then over each filter's positions.
+            Kernels.columnSums(preActivationGradient, into: &positionSums)
             for f in 0..<filters {
                 var sum: T = 0
-                for i in (f * rows * positions)..<((f + 1) * rows * positions) { sum += filterMajorGradient.storage[i] }
+                for p in 0..<positions { sum += positionSums.storage[f * positions + p] }
                 bias.gradient.storage[f] = sum
             }
         }
@@ -164,44 +161,24 @@ public final class Convolution<T: Scalar>: Layer {
     }
 
     /// im2col: column n·P + p of `columns` holds the window of output position p of row n,
-    /// channel by channel, zeros where it overhangs the padding.
-    @_specialize(where T == Float) @_specialize(where T == Double)
+    /// channel by channel, zeros where it overhangs the padding (vectorized C).
     static func windows(of input: Tensor<T>, _ g: WindowGeometry, into columns: inout Tensor<T>) {
-        let rows = input.rows, positions = g.outputPositions, width = rows * positions
-        columns.resize(rows: g.channels * g.kernelArea, columns: width)
-        columns.fill(0)
+        columns.resize(rows: g.channels * g.kernelArea, columns: input.rows * g.outputPositions)
+        var window = g.cWindow
         input.storage.withUnsafeBufferPointer { x in
             columns.storage.withUnsafeMutableBufferPointer { cols in
-                for n in 0..<rows {
-                    for c in 0..<g.channels {
-                        let plane = n * g.channels * g.inputPositions + c * g.inputPositions
-                        let firstRow = c * g.kernelArea
-                        g.forEachTap { o, tap, i in
-                            cols[(firstRow + tap) * width + n * positions + o] = x[plane + i]
-                        }
-                    }
-                }
+                T.im2col(x.baseAddress!, into: cols.baseAddress!, rows: input.rows, window: &window)
             }
         }
     }
 
-    /// col2im: adds every window element of `columns` back onto the input position it came from.
-    @_specialize(where T == Float) @_specialize(where T == Double)
+    /// col2im: each input position gets the sum of the window elements of `columns` it gave.
     static func foldWindows(_ columns: Tensor<T>, _ g: WindowGeometry, rows: Int, into input: inout Tensor<T>) {
-        let positions = g.outputPositions, width = rows * positions
         input.resize(rows: rows, columns: g.channels * g.inputPositions)
-        input.fill(0)
+        var window = g.cWindow
         columns.storage.withUnsafeBufferPointer { cols in
             input.storage.withUnsafeMutableBufferPointer { x in
-                for n in 0..<rows {
-                    for c in 0..<g.channels {
-                        let plane = n * g.channels * g.inputPositions + c * g.inputPositions
-                        let firstRow = c * g.kernelArea
-                        g.forEachTap { o, tap, i in
-                            x[plane + i] += cols[(firstRow + tap) * width + n * positions + o]
-                        }
-                    }
-                }
+                T.col2im(cols.baseAddress!, into: x.baseAddress!, rows: rows, window: &window)
             }
         }
     }

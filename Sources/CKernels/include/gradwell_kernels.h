@@ -56,4 +56,18 @@ void gw_sha256(const void *data, size_t length, unsigned char digest[32]);
 // Gives memory that malloc holds free back to the system (glibc's malloc_trim; elsewhere nothing).
 void gw_return_free_memory(void);
 
+// A sliding window over rows shaped [channels, height, width] (1-D rows: height 1).
+struct gw_window {
+    ptrdiff_t channels, height, width, kernel_height, kernel_width, stride_height, stride_width;
+    ptrdiff_t pad_top, pad_left, output_height, output_width;
+};
+// im2col: cols is (channels·kh·kw) × (rows·positions); column n·P + p holds the window of output
+// position p of row n, zeros where it overhangs the padding.
+void gw_im2col_f32(const float *x, float *cols, ptrdiff_t rows, const struct gw_window *g);
+void gw_im2col_f64(const double *x, double *cols, ptrdiff_t rows, const struct gw_window *g);
+// col2im: x (rows × channels·height·width) is set to the sum of the window elements of cols
+// that came from each position.
+void gw_col2im_f32(const float *cols, float *x, ptrdiff_t rows, const struct gw_window *g);
+void gw_col2im_f64(const double *cols, double *x, ptrdiff_t rows, const struct gw_window *g);
+
 #endif

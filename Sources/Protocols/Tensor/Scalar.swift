@@ -34,6 +34,9 @@ where RawSignificand: FixedWidthInteger {
                      beta1: Self, beta2: Self, learningRate: Self, correction1: Self, correction2: Self, epsilon: Self)
     /// Column sums of a row-major matrix, accumulated row by row (vectorized C).
     static func columnSums(_ x: UnsafePointer<Self>, into sums: UnsafeMutablePointer<Self>, rows: Int, columns: Int)
+    /// im2col and col2im of a convolution's windows (vectorized C; see `gw_window`).
+    static func im2col(_ x: UnsafePointer<Self>, into columns: UnsafeMutablePointer<Self>, rows: Int, window: UnsafePointer<gw_window>)
+    static func col2im(_ columns: UnsafePointer<Self>, into x: UnsafeMutablePointer<Self>, rows: Int, window: UnsafePointer<gw_window>)
 }
 
 /// The element types a tensor can hold, named as on the wire.
@@ -67,6 +70,14 @@ extension Float: Scalar {
     @inline(__always) public static func columnSums(_ x: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>,
                                                     rows: Int, columns: Int) {
         gw_column_sums_f32(x, sums, rows, columns)
+    }
+    @inline(__always) public static func im2col(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rows: Int,
+                                                window: UnsafePointer<gw_window>) {
+        gw_im2col_f32(x, columns, rows, window)
+    }
+    @inline(__always) public static func col2im(_ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, rows: Int,
+                                                window: UnsafePointer<gw_window>) {
+        gw_col2im_f32(columns, x, rows, window)
     }
     public static var dtype: DType { .float32 }
     @inline(__always) public static func exp(_ x: Float) -> Float { expf(x) }
@@ -107,6 +118,14 @@ extension Double: Scalar {
     @inline(__always) public static func columnSums(_ x: UnsafePointer<Double>, into sums: UnsafeMutablePointer<Double>,
                                                     rows: Int, columns: Int) {
         gw_column_sums_f64(x, sums, rows, columns)
+    }
+    @inline(__always) public static func im2col(_ x: UnsafePointer<Double>, into columns: UnsafeMutablePointer<Double>, rows: Int,
+                                                window: UnsafePointer<gw_window>) {
+        gw_im2col_f64(x, columns, rows, window)
+    }
+    @inline(__always) public static func col2im(_ columns: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>, rows: Int,
+                                                window: UnsafePointer<gw_window>) {
+        gw_col2im_f64(columns, x, rows, window)
     }
     public static var dtype: DType { .float64 }
     @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
