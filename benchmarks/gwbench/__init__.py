@@ -2,7 +2,8 @@
 
 Layout, one concern per module:
 
-- `workloads`: the three networks, their data and their FLOP counts (shared by everyone).
+- `workloads`: the four networks (three dense, the MNIST-1D CNN), their data and their FLOP
+  counts (shared by everyone).
 - harness: `cli` (options, the run from start to end) and `harness` (one configuration: warm-up,
   calibration, repetitions in alternation, one row per implementation).
 - `peers`: one module per implementation -- `gradwell` (the host through its pipe), `numpy_course`,

@@ -16,11 +16,11 @@ from . import ceiling, machine, report
 from .harness import measure_all
 from .measurement import load_average, wait_idle
 from .peers import PYTHON_PEERS, PythonPeer, probe
-from .peers.gradwell import initialize, predict_rate, startup_latency
+from .peers.gradwell import initialize, predict_rate, startup_latency, unsupported
 from .peers.numpy_course import OPENBLAS_VARS
 from .peers.worker import worker_main
 from .targets import targets
-from .workloads import DEFAULT_HOST, WORKLOADS, log, prepare_data
+from .workloads import DEFAULT_HOST, WORKLOADS, is_convolutional, log, prepare_data
 
 DESCRIPTION = "Gradwell against NumPy, PyTorch and JAX on this CPU, measured side by side."
 
@@ -31,7 +31,8 @@ def parser() -> argparse.ArgumentParser:
                        help="reduced run: 3 reps of ~0.3 s, mnist skipped unless --mnist/--workloads names it")
     parse.add_argument("--json", action="store_true",
                        help="also print every measurement as one JSON object per line after the table")
-    parse.add_argument("--workloads", default=None, help="comma list of tiny,digits,mnist (default: all; quick: tiny,digits)")
+    parse.add_argument("--workloads", default=None,
+                       help="comma list of " + ",".join(WORKLOADS) + " (default: all; quick: all but mnist)")
     parse.add_argument("--mnist", action="store_true", help="with --quick: include mnist")
     parse.add_argument("--dtypes", default="float32,float64")
     parse.add_argument("--threads", default="1,2")
@@ -67,13 +68,13 @@ def settle(parse: argparse.ArgumentParser, args) -> Tuple[List[str], List[str], 
     if args.rep_seconds is None:
         args.rep_seconds = 0.3 if args.quick else 1.0
     if args.workloads is None:
-        args.workloads = "tiny,digits,mnist" if (not args.quick or args.mnist) else "tiny,digits"
+        args.workloads = ",".join(w for w in WORKLOADS if w != "mnist" or not args.quick or args.mnist)
     elif args.mnist and "mnist" not in args.workloads:
         args.workloads += ",mnist"
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     for w in workloads:
         if w not in WORKLOADS:
-            parse.error(f"unknown workload {w!r} (tiny, digits, mnist)")
+            parse.error(f"unknown workload {w!r} ({', '.join(WORKLOADS)})")
     dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
     for d in dtypes:
         if d not in ("float32", "float64"):
@@ -124,6 +125,26 @@ def choose_peers(args, meta: Dict[str, Any]) -> List[PythonPeer]:
     return chosen
 
 
+def workload_notes(args, workloads: List[str], dtypes: List[str], peers: List[PythonPeer],
+                   meta: Dict[str, Any]) -> List[str]:
+    """Notes on what a workload leaves out (in `meta["notes"]`); returns the workloads the host
+    cannot train (its registry lacks their layers), which run without Gradwell."""
+    meta["notes"], without = [], []
+    for workload in workloads:
+        own = WORKLOADS[workload].get("dtypes")
+        if own and any(d not in own for d in dtypes):
+            meta["notes"].append(f"{workload} runs in {', '.join(own)} only")
+        if is_convolutional(workload):
+            left_out = [p.name for p in peers if not p.convolutions]
+            if left_out:
+                meta["notes"].append(f"{workload}: {', '.join(left_out)} not run (no convolution of its own)")
+            why = unsupported(args.host, workload)
+            if why:
+                without.append(workload)
+                meta["notes"].append(f"{workload}: gradwell not run: {why}; its targets are not judged")
+    return without
+
+
 def describe_run(args) -> Dict[str, Any]:
     import numpy
     cpu, isa = machine.cpu_model(), machine.isa_level()
@@ -171,14 +192,16 @@ def main(argv: Optional[List[str]] = None) -> None:
     meta["gradwell_version"] = init.get("version")
     meta["host_build"] = machine.host_fingerprint(args.host)
     meta["host_blas"] = machine.host_linked_blas(args.host)
+    without_gradwell = workload_notes(args, workloads, dtypes, peers, meta)
 
     extras: Dict[str, Any] = {}
     folder = Path(tempfile.mkdtemp(prefix="gradwell-bench-"))
     try:
         datasets = {w: prepare_data(w, folder) for w in sorted(set(workloads) | {"tiny"})}
+        meta["notes"] += [d["note"] for d in datasets.values() if d.get("note")]
         if not args.no_extras:
             extras = measure_extras(args, datasets)
-        rows = measure_all(args, workloads, dtypes, thread_counts, datasets, peers)
+        rows = measure_all(args, workloads, dtypes, thread_counts, datasets, peers, without_gradwell)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if "gemm" in extras:

@@ -13,9 +13,9 @@ from .measurement import busy_seconds, cpu_busy, own_cpu_seconds, process_cpu_se
 from .peers import PythonPeer
 from .peers.gradwell import GradwellRunner
 from .peers.worker import WorkerRunner
-from .workloads import WORKLOADS, flops_per_sample, log
+from .workloads import WORKLOADS, flops_per_sample, is_convolutional, log
 
-FIRST_EPOCHS = {"tiny": 10, "digits": 2, "mnist": 1}
+FIRST_EPOCHS = {"tiny": 10, "digits": 2, "mnist": 1, "mnist1d-cnn": 1}
 REST_BETWEEN_RUNS = 0.3   # NumPy's OpenBLAS threads go on yielding for about 0.1 s after a product
 
 
@@ -41,8 +41,9 @@ def calibrate(runner: Any, first_epochs: int, target_seconds: float) -> Tuple[in
 
 
 def measure_config(args, workload: str, dtype: str, threads: int, data: Dict[str, Any],
-                   peers: Sequence[PythonPeer]) -> List[Dict[str, Any]]:
-    """Gradwell and each peer, fresh, warmed up, then `args.reps` repetitions in alternation."""
+                   peers: Sequence[PythonPeer], with_gradwell: bool = True) -> List[Dict[str, Any]]:
+    """Gradwell (unless `with_gradwell` is false: a host without the workload's layers) and each
+    peer that trains the workload, fresh, warmed up, then `args.reps` repetitions in alternation."""
     if args.rest:
         # This kind of virtual machine runs both cores at full speed for about a minute of load,
         # then about a third slower until it has rested (measured: README "Performance").
@@ -52,8 +53,12 @@ def measure_config(args, workload: str, dtype: str, threads: int, data: Dict[str
     target = args.rep_seconds * (2.0 if workload == "mnist" else 1.0)
     log(f"== {workload} {dtype} threads={threads}: starting")
     started, busy_start, self_start = time.monotonic(), busy_seconds(), own_cpu_seconds()
-    runners: List[Any] = [GradwellRunner(args.host, workload, dtype, threads, data)]
-    runners += [WorkerRunner(peer, workload, dtype, threads, data) for peer in peers]
+    runners: List[Any] = [GradwellRunner(args.host, workload, dtype, threads, data)] if with_gradwell else []
+    runners += [WorkerRunner(peer, workload, dtype, threads, data) for peer in peers
+                if peer.convolutions or not is_convolutional(workload)]
+    if not runners:
+        log(f"   nothing to run for {workload}")
+        return []
     epochs: Dict[str, int] = {}
     for runner in runners:
         epochs[runner.name], _ = calibrate(runner, FIRST_EPOCHS[workload], target)
@@ -67,7 +72,7 @@ def measure_config(args, workload: str, dtype: str, threads: int, data: Dict[str
             samples[runner.name].append(runner.run(epochs[runner.name]))
         log(f"   rep {rep + 1}/{args.reps}: " + ", ".join(
             f"{name} {epochs[name] * data['n'] / s[-1]['seconds']:,.0f}/s" for name, s in samples.items()))
-    eval_ms = runners[0].evaluation_ms()
+    eval_ms = runners[0].evaluation_ms() if with_gradwell else None
     # CPU time that other processes took from the machine meanwhile: all busy time minus ours.
     ours = sum(process_cpu_seconds(r.pid) for r in runners) + own_cpu_seconds() - self_start
     foreign = max(0.0, busy_seconds() - busy_start - ours) / ((time.monotonic() - started) * (os.cpu_count() or 1))
@@ -121,15 +126,19 @@ def add_ratios(rows: List[Dict[str, Any]]) -> None:
 
 
 def measure_all(args, workloads: List[str], dtypes: List[str], thread_counts: List[int],
-                datasets: Dict[str, Dict[str, Any]], peers: Sequence[PythonPeer]) -> List[Dict[str, Any]]:
-    """Every configuration, measured again (up to `args.retries`) when others took the CPUs."""
+                datasets: Dict[str, Dict[str, Any]], peers: Sequence[PythonPeer],
+                without_gradwell: Sequence[str] = ()) -> List[Dict[str, Any]]:
+    """Every configuration, measured again (up to `args.retries`) when others took the CPUs.
+    A workload with `dtypes` of its own runs in those of `dtypes` only; Gradwell sits out the
+    workloads in `without_gradwell`."""
     rows: List[Dict[str, Any]] = []
     for workload in workloads:
-        for dtype in dtypes:
+        for dtype in [d for d in dtypes if d in WORKLOADS[workload].get("dtypes", dtypes)]:
             for threads in thread_counts:
                 for attempt in range(args.retries + 1):
-                    measured = measure_config(args, workload, dtype, threads, datasets[workload], peers)
-                    other = measured[0]["other_cpu"]
+                    measured = measure_config(args, workload, dtype, threads, datasets[workload], peers,
+                                              with_gradwell=workload not in without_gradwell)
+                    other = measured[0]["other_cpu"] if measured else 0.0
                     if other <= 0.10 or attempt == args.retries:
                         break
                     log(f"   other processes used {other * 100:.0f}% of the CPUs meanwhile: measuring again")

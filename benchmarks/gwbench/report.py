@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 from .machine import describe_blas
 from .peers import FAMILIES
 from .targets import QUOTED
-from .workloads import WORKLOADS, macs_per_sample
+from .workloads import macs_per_sample
 
 LEGEND = """\
 samples/s = epochs x n / seconds (median over reps). Gradwell's figure is the wall clock around a
@@ -68,12 +68,14 @@ def print_header(args, meta: Dict[str, Any], rows: List[Dict[str, Any]], extras:
     for key in ("torch_note", "jax_note"):
         if meta.get(key):
             p(f"NOTE: {meta[key]}")
+    for note in meta.get("notes", []):
+        p(f"NOTE: {note}")
 
 
 def print_table(rows: List[Dict[str, Any]]) -> None:
     p = print
     ratio_heads = "".join(f" {'x' + label:>9}" for label in FAMILIES.values())
-    header = (f"{'workload':8} {'dtype':7} {'thr':>3} {'impl':9} {'samples/s':>11} {'wall_ms':>11} {'with eval':>11}"
+    header = (f"{'workload':11} {'dtype':7} {'thr':>3} {'impl':9} {'samples/s':>11} {'wall_ms':>11} {'with eval':>11}"
               f"{ratio_heads} {'GFLOP/s':>8} {'peakMB':>7} {'ep/rep':>6} {'s/rep':>6} {'spread':>6} {'other':>5}")
     p(header)
     p("-" * len(header))
@@ -88,7 +90,7 @@ def print_table(rows: List[Dict[str, Any]]) -> None:
         name = r["impl"] + ("*" if variants > 1 and r.get("counts") else "")
         cells = "".join(f" {'-' if f == family else (format(r['ratio'][f], '.2f') if f in r['ratio'] else 'n/a'):>9}"
                         for f in FAMILIES)
-        p(f"{r['workload']:8} {r['dtype']:7} {r['threads']:>3} {name:9} {fmt_rate(r['samples_per_s']):>11} "
+        p(f"{r['workload']:11} {r['dtype']:7} {r['threads']:>3} {name:9} {fmt_rate(r['samples_per_s']):>11} "
           f"{fmt_rate(r.get('samples_per_s_wall_ms')):>11} {fmt_rate(r.get('samples_per_s_with_evaluation')):>11}"
           f"{cells} {r['gflops']:>8.2f} {r['peak_rss_mb']:>7.1f} {r['epochs_per_rep']:>6} {r['seconds_per_rep']:>6.2f} "
           f"{spread(r):>5.0f}% {r['other_cpu'] * 100:>4.0f}%")
@@ -98,7 +100,7 @@ def print_mnist(rows: List[Dict[str, Any]], gemm: Optional[Dict[str, Any]]) -> N
     mnist = [r for r in rows if r["workload"] == "mnist"]
     if not mnist:
         return
-    m = macs_per_sample(WORKLOADS["mnist"]["sizes"])
+    m = macs_per_sample("mnist")
     print(f"mnist FLOPs per training sample: 2 x ({m['forward']:,} forward + {m['weight_gradients']:,} weight-gradient "
           f"+ {m['input_gradients']:,} input-gradient MACs) = {2 * m['total']:,}")
     if gemm:
@@ -136,6 +138,11 @@ def print_report(args, meta: Dict[str, Any], rows: List[Dict[str, Any]], extras:
     print_table(rows)
     p("")
     print_mnist(rows, extras.get("gemm"))
+    if any(r["workload"] == "mnist1d-cnn" for r in rows):
+        m = macs_per_sample("mnist1d-cnn")
+        p(f"mnist1d-cnn FLOPs per training sample: 2 x ({m['forward']:,} forward + {m['weight_gradients']:,} "
+          f"weight-gradient + {m['input_gradients']:,} input-gradient MACs) = {2 * m['total']:,}")
+        p("")
     if "startup" in extras:
         s = extras["startup"]
         p(f"host start to the initialize answer: median {s['median_ms']:.2f} ms over {s['count']} starts "
@@ -153,6 +160,9 @@ def print_report(args, meta: Dict[str, Any], rows: List[Dict[str, Any]], extras:
     p("")
     p(f"targets (issue 17, float32 at 2 threads, judged on this machine: {meta['machine']}):")
     print_verdicts([v for v in verdicts if v.get("issue") == 17])
+    p("")
+    p(f"targets (issue 18, mnist1d-cnn, float32 at 2 threads, judged on this machine: {meta['machine']}):")
+    print_verdicts([v for v in verdicts if v.get("issue") == 18])
 
 
 def print_json(meta: Dict[str, Any], rows: List[Dict[str, Any]], extras: Dict[str, Any],

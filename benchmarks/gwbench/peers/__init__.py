@@ -29,11 +29,13 @@ class PythonPeer:
     probe: str                     # Python that imports what it needs and prints its version
     install: str                   # how to install what it needs
     variant: Optional[str] = None  # passed to its Trainer
+    convolutions: bool = True      # whether it trains the convolutional workloads (mnist1d-cnn)
 
 
 PYTHON_PEERS: List[PythonPeer] = [
+    # The course's dense layers only: no convolution written by hand.
     PythonPeer("numpy", "numpy", "numpy_course", "import numpy, threadpoolctl; print(numpy.__version__)",
-               "pip install numpy threadpoolctl"),
+               "pip install numpy threadpoolctl", convolutions=False),
     PythonPeer("pytorch", "pytorch", "pytorch", "import torch; print(torch.__version__)", TORCH_WHEEL_HINT),
     # One jit-compiled epoch (permutation, gather, lax.scan over the full batches, the last partial one).
     PythonPeer("jax-scan", "jax", "jax_optax", "import jax, optax; print(jax.__version__, 'optax', optax.__version__)",

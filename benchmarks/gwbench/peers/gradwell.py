@@ -13,7 +13,7 @@ import time
 from typing import Any, Dict, Optional, Tuple
 
 from ..measurement import vm_status
-from ..workloads import DIGITS_CSV, LR, SEED, WORKLOADS
+from ..workloads import DIGITS_CSV, LR, SEED, WORKLOADS, is_convolutional, learning_rate
 
 
 class GradwellHost:
@@ -82,6 +82,30 @@ def initialize(host_path: str) -> Dict[str, Any]:
         probe.close()
 
 
+def network(workload: str) -> Dict[str, Any]:
+    """`model/create`'s `input` and `layers` for a workload."""
+    spec = WORKLOADS[workload]
+    if is_convolutional(workload):
+        layers = [{"type": "conv1d", "filters": filters, "kernel_size": kernel, "stride": spec["stride"],
+                   "padding": spec["padding"], "activation": "relu"} for filters, kernel in spec["conv"]]
+        return {"input": spec["input"], "layers": layers + [{"type": "flatten"}, {"type": "dense",
+                "units": spec["classes"], "activation": spec["output"]}]}
+    sizes = spec["sizes"]
+    layers = [{"type": "dense", "units": u, "activation": "relu"} for u in sizes[1:-1]]
+    return {"input": sizes[0], "layers": layers + [{"type": "dense", "units": sizes[-1], "activation": spec["output"]}]}
+
+
+def unsupported(host_path: str, workload: str) -> Optional[str]:
+    """Why the host cannot train the workload (layers its `registry/list` lacks), or None."""
+    probe = GradwellHost(host_path)
+    try:
+        known = {layer.get("type") for layer in probe.call("registry/list")[0].get("layers", [])}
+    finally:
+        probe.close()
+    missing = sorted({layer["type"] for layer in network(workload)["layers"]} - known)
+    return f"this host has no {', '.join(missing)} layer (registry/list)" if missing else None
+
+
 class GradwellRunner:
     """One model in one host, trained for a number of epochs per `run`."""
 
@@ -101,13 +125,9 @@ class GradwellRunner:
             self.host.call("dataset/load", {"name": "d", "path": str(DIGITS_CSV), "format": "csv", "label": "label"})
         else:
             self.host.call("dataset/load", {"name": "d", "path": data["x"], "format": "npy", "labels": data["y"]})
-        sizes = spec["sizes"]
-        layers = [{"type": "dense", "units": u, "activation": "relu"} for u in sizes[1:-1]]
-        layers.append({"type": "dense", "units": sizes[-1], "activation": spec["output"]})
         loss = "binary_cross_entropy" if spec["output"] == "sigmoid" else "softmax_cross_entropy"
-        self.host.call("model/create", {"name": "m", "input": sizes[0], "layers": layers, "loss": loss,
-                                        "dtype": dtype, "seed": SEED})
-        self.batch = spec["batch"]
+        self.host.call("model/create", {"name": "m", **network(workload), "loss": loss, "dtype": dtype, "seed": SEED})
+        self.batch, self.lr = spec["batch"], learning_rate(workload)
         answer = self.host.call("initialize")[0]
         self.info["blas_threads"] = answer.get("blas_threads")
         if isinstance(answer.get("machine"), dict):
@@ -122,7 +142,7 @@ class GradwellRunner:
         # after training; a default train request adds one, measured by `evaluation_ms`).
         result, seconds = self.host.call("train", {
             "model": "m", "data": "d", "epochs": epochs, "batch_size": self.batch, "shuffle": True,
-            "optimizer": {"type": "adam", "lr": LR}, "report_every": max(epochs, 1), "evaluate": False})
+            "optimizer": {"type": "adam", "lr": self.lr}, "report_every": max(epochs, 1), "evaluate": False})
         metric = self.host.last_metric
         return {"seconds": seconds, "wall_ms": result["wall_ms"], "cost": metric.get("cost") if metric else None}
 

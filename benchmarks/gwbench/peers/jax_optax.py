@@ -1,5 +1,5 @@
-"""JAX + optax on the CPU: the same network, data and mini-batch Adam (optax.adam, lr 1e-3) as
-the other peers, in two variants, both warmed up (compiled) before any timing:
+"""JAX + optax on the CPU: the same network, data and mini-batch Adam (optax.adam, the
+workload's lr) as the other peers, in two variants, both warmed up (compiled) before any timing:
 
 - `scan`: one jit-compiled epoch -- a permutation, the gather of each batch, `lax.scan` over the
   full batches, then the last partial batch -- called once per epoch;
@@ -9,6 +9,9 @@ the other peers, in two variants, both warmed up (compiled) before any timing:
 Threads: XLA sizes its thread pools from the CPUs the process may run on when it starts, so the
 worker pins itself to `threads` CPUs before importing JAX (each configuration has its own worker
 process). At one thread XLA_FLAGS also gets `--xla_cpu_multi_thread_eigen=false`.
+
+A convolutional workload's conv1d layers are `jax.lax.conv_general_dilated` on (batch, channels,
+length) arrays with (filters, channels, kernel) weights, as PyTorch's Conv1d; flax is not used.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import os
 import time
 from typing import Any, Dict, Optional
 
-from ..workloads import LR, SEED, WORKLOADS
+from ..workloads import SEED, WORKLOADS, conv_shapes, is_convolutional, learning_rate
 
 SINGLE_THREAD_FLAGS = "--xla_cpu_multi_thread_eigen=false"
 
@@ -37,6 +40,20 @@ def pin(threads: int) -> list:
     return cpus
 
 
+def weight_shapes(workload: str) -> list:
+    """(shape, fan_in, outputs) of each layer's weights: shape (filters, channels, kernel) for
+    conv1d, (fan_in, fan_out) for dense; outputs is the length of its bias."""
+    spec = WORKLOADS[workload]
+    if not is_convolutional(workload):
+        return [((a, b), a, b) for a, b in zip(spec["sizes"][:-1], spec["sizes"][1:])]
+    shapes, channels = [], spec["input"][0]
+    for filters, kernel in spec["conv"]:
+        shapes.append(((filters, channels, kernel), channels * kernel, filters))
+        channels = filters
+    flat = conv_shapes(workload)[-1][0] * conv_shapes(workload)[-1][1]
+    return shapes + [((flat, spec["classes"]), flat, spec["classes"])]
+
+
 class Trainer:
     def __init__(self, workload: str, dtype: str, threads: int, data: Dict[str, Any], variant: Optional[str] = "scan"):
         self.cpus = pin(threads)   # before JAX starts its threads
@@ -49,30 +66,38 @@ class Trainer:
         self.jax, self.np, self.optax = jax, np, optax
         self.variant = variant or "scan"
         spec = WORKLOADS[workload]
-        self.batch, sizes = spec["batch"], spec["sizes"]
+        self.batch = spec["batch"]
         real = jnp.float32 if dtype == "float32" else jnp.float64
         x, labels = np.load(data["x"]), np.load(data["y"])
         self.n = int(x.shape[0])
+        convolutional = is_convolutional(workload)
+        if convolutional:
+            x = x.reshape(self.n, *spec["input"])   # (n, channels, length): rows are channel-first
         self.X = jnp.asarray(x, dtype=real)
         sigmoid = spec["output"] == "sigmoid"
         self.Y = jnp.asarray(labels.reshape(-1, 1), dtype=real) if sigmoid else jnp.asarray(labels, dtype=jnp.int32)
 
         key = jax.random.PRNGKey(SEED)
         params = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):   # He et al. 2015, as the NumPy peer
+        for shape, fan_in, outputs in weight_shapes(workload):   # He et al. 2015, as the NumPy peer
             key, sub = jax.random.split(key)
-            params.append((jax.random.normal(sub, (fan_in, fan_out), real) * (2.0 / fan_in) ** 0.5,
-                           jnp.zeros((fan_out,), real)))
-        optimizer = optax.adam(LR, b1=0.9, b2=0.999, eps=1e-8)
+            params.append((jax.random.normal(sub, shape, real) * (2.0 / fan_in) ** 0.5, jnp.zeros((outputs,), real)))
+        optimizer = optax.adam(learning_rate(workload), b1=0.9, b2=0.999, eps=1e-8)
         self.params, self.opt_state, self.key = params, optimizer.init(params), key
         self.rng = np.random.RandomState(SEED)
+        stride, padding = spec.get("stride", 1), spec.get("padding", 0)
 
         def loss_of(params, xb, yb):
             a = xb
             for w, b in params[:-1]:
-                a = jax.nn.relu(a @ w + b)
+                if convolutional:
+                    a = jax.lax.conv_general_dilated(a, w, window_strides=(stride,), padding=[(padding, padding)],
+                                                     dimension_numbers=("NCH", "OIH", "NCH"))
+                    a = jax.nn.relu(a + b[None, :, None])
+                else:
+                    a = jax.nn.relu(a @ w + b)
             w, b = params[-1]
-            logits = a @ w + b
+            logits = a.reshape(a.shape[0], -1) @ w + b   # flattened channel-first, as PyTorch's Flatten
             if sigmoid:
                 return optax.sigmoid_binary_cross_entropy(logits, yb).mean()
             return optax.softmax_cross_entropy_with_integer_labels(logits, yb).mean()

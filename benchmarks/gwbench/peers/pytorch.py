@@ -1,5 +1,6 @@
-"""PyTorch on the CPU: nn.Sequential of Linear/ReLU, BCEWithLogitsLoss or CrossEntropyLoss,
-torch.optim.Adam(fused=True), index-shuffled mini-batches each epoch, torch.set_num_threads(N)."""
+"""PyTorch on the CPU: nn.Sequential of Linear/ReLU (of Conv1d/ReLU, Flatten, Linear for a
+convolutional workload), BCEWithLogitsLoss or CrossEntropyLoss, torch.optim.Adam(fused=True),
+index-shuffled mini-batches each epoch, torch.set_num_threads(N)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,29 @@ import os
 import re
 from typing import Any, Dict, List, Optional
 
-from ..workloads import LR, SEED, WORKLOADS
+from ..workloads import SEED, WORKLOADS, conv_shapes, is_convolutional, learning_rate
 from .numpy_course import OPENBLAS_VARS
+
+
+def modules(workload: str) -> List[Any]:
+    """The network's layers; the last has no activation (the loss takes logits)."""
+    import torch
+    spec = WORKLOADS[workload]
+    layers: List[Any] = []
+    if is_convolutional(workload):
+        channels = spec["input"][0]
+        for filters, kernel in spec["conv"]:
+            layers += [torch.nn.Conv1d(channels, filters, kernel, stride=spec["stride"], padding=spec["padding"]),
+                       torch.nn.ReLU()]
+            channels = filters
+        last_channels, last_length = conv_shapes(workload)[-1]
+        return layers + [torch.nn.Flatten(), torch.nn.Linear(last_channels * last_length, spec["classes"])]
+    sizes = spec["sizes"]
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    return layers
 
 
 class Trainer:
@@ -20,14 +42,10 @@ class Trainer:
         torch.manual_seed(SEED)
         spec = WORKLOADS[workload]
         tdtype = torch.float32 if dtype == "float32" else torch.float64
-        sizes = spec["sizes"]
-        modules: List[Any] = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            modules.append(torch.nn.Linear(a, b))
-            if i < len(sizes) - 2:
-                modules.append(torch.nn.ReLU())
-        self.model = torch.nn.Sequential(*modules).to(tdtype)
+        self.model = torch.nn.Sequential(*modules(workload)).to(tdtype)
         x, labels = np.load(data["x"]), np.load(data["y"])
+        if is_convolutional(workload):
+            x = x.reshape(len(x), *spec["input"])   # rows are channel-first, as Gradwell reads them
         self.X = torch.from_numpy(np.ascontiguousarray(x)).to(tdtype)
         if spec["output"] == "sigmoid":
             self.Y = torch.from_numpy(labels.reshape(-1, 1)).to(tdtype)
@@ -35,7 +53,7 @@ class Trainer:
         else:
             self.Y = torch.from_numpy(labels)
             self.loss = torch.nn.CrossEntropyLoss()
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LR, fused=True)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=learning_rate(workload), fused=True)
         self.batch = spec["batch"]
         self.n = self.X.shape[0]
 
