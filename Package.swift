@@ -7,7 +7,12 @@
 // executable lives in the package under `cli/`, which depends on that product, so the executable
 // and any run-time plugin share one copy of the protocol module (casts and the registry work
 // across the plugin boundary). A user's own host (compiled-in plugins) depends on the same product.
+import Foundation
 import PackageDescription
+
+// LIBXSMM (Debian libxsmm-dev, x86-64) JIT-compiles the small float32 products of a training
+// step; where it is not installed the build uses OpenBLAS for every product.
+let hasLIBXSMM = FileManager.default.fileExists(atPath: "/usr/include/libxsmm.h")
 
 let package = Package(
     name: "Gradwell",
@@ -22,7 +27,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         // The element-wise loops of the training step (bias + ReLU, its derivative, Adam, column
         // sums) in C, so they vectorize; bit-identical to the Swift loops they replace.
-        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "CKernels", path: "Sources/CKernels",
+                cSettings: hasLIBXSMM ? [.define("GW_HAVE_LIBXSMM")] : [],
+                linkerSettings: hasLIBXSMM ? [.linkedLibrary("xsmm"), .linkedLibrary("openblas"), .linkedLibrary("dl"),
+                                              .linkedLibrary("rt"), .linkedLibrary("pthread")] : []),
         .target(name: "GradwellProtocols", dependencies: ["CBLAS", "CKernels"], path: "Sources/Protocols"),
         .target(name: "GradwellBuiltins", dependencies: ["GradwellProtocols", "CBLAS", "CKernels"],
                 path: "Sources/Builtins"),

@@ -70,4 +70,13 @@ void gw_im2col_f64(const double *x, double *cols, ptrdiff_t rows, const struct g
 void gw_col2im_f32(const float *cols, float *x, ptrdiff_t rows, const struct gw_window *g);
 void gw_col2im_f64(const double *cols, double *x, ptrdiff_t rows, const struct gw_window *g);
 
+// Small float32 products through LIBXSMM (when the build has it): row-major C = op(A)·op(B) with
+// alpha 1 and beta 0 or 1, M·N·K up to GW_SMALL_GEMM_LIMIT and B not transposed. Returns 1 when
+// it computed C, 0 when the caller must use BLAS. GRADWELL_SMALL_GEMM=openblas turns it off.
+#define GW_SMALL_GEMM_LIMIT 16777216.0
+int gw_small_sgemm(int transpose_a, int transpose_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+                   ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc);
+// "libxsmm 1.17.0" or "openblas": what small float32 products run on.
+const char *gw_small_gemm_library(void);
+
 #endif

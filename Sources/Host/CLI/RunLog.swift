@@ -58,7 +58,8 @@ final class RunLog: @unchecked Sendable {
                                     "arch": .string(text(system.machine)), "cores": .int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
                                     // What a result's last bits depend on: a replay compares these first.
                                     "cpu": .string(Machine.current.cpu), "isa": .string(Machine.current.isa),
-                                    "blas": Machine.current.value["blas"]!, "kernels": .string(Machine.current.kernels)]),
+                                    "blas": Machine.current.value["blas"]!, "kernels": .string(Machine.current.kernels),
+                                    "small_products": .string(Machine.current.smallProducts)]),
                 "started": .string(ISO8601DateFormatter().string(from: Date())),
             ]),
         ])))

@@ -28,6 +28,8 @@ public struct Machine: Sendable, Equatable {
     public var blasCoreSource: String
     /// The copy of the element-wise kernels in use: "avx512", "avx2" or "baseline".
     public var kernels: String
+    /// What small float32 products run on: "libxsmm 1.17.0" (JIT kernels) or "openblas".
+    public var smallProducts: String
 
     /// This process's machine, read once.
     public static let current: Machine = {
@@ -43,12 +45,13 @@ public struct Machine: Sendable, Equatable {
         return Machine(cpu: brand.trimmingSpaces, vendor: vendor, isa: BLASCore.isa(of: features).rawValue,
                        blasLibrary: "OpenBLAS", blasVersion: version, blasCore: core,
                        blasCoreDetected: environment.detectedBefore ?? core,
-                       blasCoreSource: environment.source, kernels: String(cString: gw_elementwise_kernels()))
+                       blasCoreSource: environment.source, kernels: String(cString: gw_elementwise_kernels()),
+                       smallProducts: String(cString: gw_small_gemm_library()))
     }()
 
     /// The members a replay compares: those that can change a result's bits.
     public var computeIdentity: [(name: String, value: String)] {
-        [("isa", isa), ("blas_version", blasVersion), ("blas_core", blasCore), ("kernels", kernels)]
+        [("isa", isa), ("blas_version", blasVersion), ("blas_core", blasCore), ("kernels", kernels), ("small_products", smallProducts)]
     }
 }
 

@@ -306,6 +306,12 @@ public enum BLASThreads {
         let b = job.b + size * columnStart * (job.transposeB ? job.ldb : 1)
         let c = job.c + size * (rowStart * job.ldc + columnStart)
         let ta = job.transposeA ? CblasTrans : CblasNoTrans, tb = job.transposeB ? CblasTrans : CblasNoTrans
+        // Small float32 products: LIBXSMM's JIT kernels where it has one (see gw_small_sgemm).
+        if !job.double && gw_small_sgemm(job.transposeA ? 1 : 0, job.transposeB ? 1 : 0, rows, columns, job.k, Float(job.alpha),
+                                         a.assumingMemoryBound(to: Float.self), job.lda, b.assumingMemoryBound(to: Float.self),
+                                         job.ldb, Float(job.beta), c.assumingMemoryBound(to: Float.self), job.ldc) != 0 {
+            return
+        }
         let beta = clearForZeroBeta(job.beta, c, rows: rows, columns: columns, ldc: job.ldc, elementSize: size)
         if job.double {
             cblas_dgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(columns), Int32(job.k), job.alpha,
