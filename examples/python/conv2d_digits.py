@@ -20,7 +20,7 @@ network's seeds 0..5 gave 356, 354, 356, 355, 350, 356 of 359 here, and PyTorch'
 spread (352..356 for seeds 1..3); half the filters (16 and 32) gave 347..353 here and 348..354
 in PyTorch. The dense network of examples/digits.jsonl ([64, 128, 64, 10]) is trained on the
 same split for comparison, not checked (README.md pins its figure). Exits 1 below 0.98, 2 if
-no host is found or it has no conv2d layer. About 15 s on a 2-core AMD EPYC.
+no host is found or it has no conv2d layer. About 9 s on a 2-core AMD EPYC.
 
     python3 examples/python/conv2d_digits.py
 """

@@ -21,8 +21,8 @@ median, and the medians are checked against bands around the paper's figures (th
 0.90 up). Bands, not exact counts: 6000 float32 Adam steps follow a path that the BLAS kernel's
 last bits move, and a seed moves a figure by up to 3 points (PyTorch on the same data: 31.3 to
 32.3 %, 67.1 to 67.4 %, 92.7 to 94.1 %, examples/data/README.md). Exits 1 if a median falls
-outside its band, 2 if no host is found or it has no conv1d layer. About 25 s on a 2-core
-AMD EPYC (each CNN about 7 s).
+outside its band, 2 if no host is found or it has no conv1d layer. About 13 s on a 2-core
+AMD EPYC (each CNN about 3.5 s).
 
     python3 examples/python/mnist1d.py [--seeds 3] [--threads N]
 """
@@ -48,11 +48,14 @@ def conv1d(filters: int, kernel_size: int) -> dict:
 # name, input (features, or [channels, length]), layers, the paper's test figure, the band the
 # median test accuracy (correct of 1000) must fall in.
 # Bands: logistic regression and the MLP, the paper's figure give or take 5 points. Measured
-# here (seeds 0, 1, 2): logistic 330/322/331, median 330; MLP 687/658/680 at one thread and
-# 664/685/661 at two (the summation order changes), medians 680 and 664; so a seed moves a
-# figure by up to 3 points and the thread count a median by 1.6, and 5 leaves room for another
-# CPU's kernel while still failing a model that does not learn what the paper's does. The CNN
-# from 0.90 up (measured 925/919/944, median 925; the paper's 94 % less what a seed can cost).
+# here (seeds 0, 1, 2) with two builds of the host of 2026-12-05, a quarter of an hour apart,
+# whose kernels differ: logistic 330/322/331 with both, median 330; the MLP
+# 687/658/680 then 662/680/670 at one thread, 664/685/661 then 688/659/663 at two, medians 680,
+# 670, 664, 663. So a seed moves a figure by up to 3 points, and the kernels and the thread
+# count (the summation order) move the MLP's median by up to 1.7: 5 leaves room for another
+# CPU's kernel and still fails a model that does not learn what the paper's does. The CNN from
+# 0.90 up (925/919/944 then 919/933/944, medians 925 and 933; the paper's 94 % less what a seed
+# can cost).
 RUNS = [
     ("logistic", 40, [{"type": "dense", "units": 10}], "32%", Between(270, 370)),
     ("mlp", 40, [{"type": "dense", "units": 100, "activation": "relu"},
