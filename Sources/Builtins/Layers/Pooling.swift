@@ -20,7 +20,8 @@ public final class Pooling<T: Scalar>: Layer {
         let g = geometry, rows = input.rows, channels = g.channels
         output.resize(rows: rows, columns: outputUnits)
         let remember = kind == .max && mode != .inference
-        if remember && sources.count != rows * outputUnits { sources = Array(repeating: 0, count: rows * outputUnits) }
+        // Grown, never shrunk: a last smaller batch reuses the storage (nothing is allocated per step).
+        if remember && sources.count < rows * outputUnits { sources = Array(repeating: 0, count: rows * outputUnits) }
         let scale = 1 / T(g.kernelArea)
         input.storage.withUnsafeBufferPointer { x in
             output.storage.withUnsafeMutableBufferPointer { y in
