@@ -62,7 +62,7 @@ import Testing
                                code: -32001, path: "params.layers[0].activation")
         #expect(dataOf(response)["kind"] as? String == "activation")
         #expect((dataOf(response)["available"] as? [String])?.contains("relu") == true)
-        response = expectError(host, "model/create", ["name": "m", "input": 2, "layers": [["type": "conv2d"]]],
+        response = expectError(host, "model/create", ["name": "m", "input": 2, "layers": [["type": "lstm"]]],
                                code: -32001, path: "params.layers[0]")
         #expect((dataOf(response)["available"] as? [String])?.contains("dense") == true)
         _ = expectError(host, "model/create", ["name": "m", "input": 2, "layers": [dense(1, "sigmoid")], "loss": "hinge"],

@@ -95,7 +95,7 @@ public enum DataLoaders {
     // MARK: - NPY
 
     /// NumPy's .npy format, versions 1 to 3: little-endian float32/float64/integers, C order,
-    /// one or two dimensions. Big-endian and Fortran-order files are refused, not misread.
+    /// one to four dimensions (every axis after the first flattened into the row). Big-endian and Fortran-order files are refused, not misread.
     public static func npy(_ bytes: [UInt8], maxElements: Int) throws -> NumericTable {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw DataFileError("not a .npy file (bad magic)", offset: 0) }
@@ -137,14 +137,17 @@ public enum DataLoaders {
         }
         let dimensions = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard (1...2).contains(dimensions.count), let shape = Optional(dimensions.compactMap { Int($0) }), shape.count == dimensions.count,
+        guard (1...4).contains(dimensions.count), let shape = Optional(dimensions.compactMap { Int($0) }), shape.count == dimensions.count,
               shape.allSatisfy({ $0 >= 0 }) else {
-            throw DataFileError("shape \(shapeText) is not one or two dimensions", offset: headerStart)
+            throw DataFileError("shape \(shapeText) is not one to four dimensions", offset: headerStart)
         }
-        let rows = shape[0], columns = shape.count == 2 ? shape[1] : 1
-        guard Double(rows) * Double(columns) <= Double(maxElements) else {
-            var error = DataFileError("the array holds \(Double(rows) * Double(columns)) values, more than \(maxElements) (raise --max-elements)", offset: headerStart); error.exceedsLimit = true; throw error
+        // Rows along the first axis; the others are flattened into each row in C order (a
+        // (N, C, L) or (N, C, H, W) array is N rows of C·L or C·H·W channel-first features).
+        let total = shape.reduce(1.0) { $0 * Double($1) }
+        guard total <= Double(maxElements) else {
+            var error = DataFileError("the array holds \(total) values, more than \(maxElements) (raise --max-elements)", offset: headerStart); error.exceedsLimit = true; throw error
         }
+        let rows = shape[0], columns = shape.dropFirst().reduce(1, *)
         let dataStart = headerStart + headerLength
         let needed = rows * columns * size
         guard bytes.count - dataStart >= needed else {

@@ -82,6 +82,16 @@ def check_elements(method: str, argument: str, value: Any, limit: Optional[int])
                            f"params.{argument}", limit=limit, requested=count)
 
 
+def flat_rows(value: Any) -> Any:
+    """A (N, C, L) or (N, C, H, W) numpy array as N flat rows, channel first (C order): what
+    the host reads for a model whose ``input`` is the shape [C, L] or [C, H, W]. Anything
+    else is returned as it is."""
+    numpy = numpy_module()
+    if numpy is not None and isinstance(value, numpy.ndarray) and value.ndim in (3, 4):
+        return numpy.ascontiguousarray(value).reshape(value.shape[0], -1)
+    return value
+
+
 def wire_array(method: str, argument: str, value: Any, dimensions: Any) -> Any:
     """``value`` as an array the host's npy reader takes: numbers of a dtype it reads (booleans
     as 0/1 bytes, as ``inline`` sends them; float16 widened to float32; long doubles narrowed

@@ -120,7 +120,9 @@ class Host(Connection):
         is written as two ``.npy`` files in a temporary folder (inside the host's data root when
         it has one), read by the host with ``dataset/load``, and deleted: the answer is the
         one ``dataset/inline`` gives. ``binary=True`` always takes that path, ``binary=False``
-        never does."""
+        never does. A 3-D or 4-D ``x`` ((N, C, L), (N, C, H, W): for a model whose ``input``
+        is a shape) is sent as N flat rows, channel first."""
+        x = _arrays.flat_rows(x)
         info = self._check_elements("dataset/inline", timeout, x=x, y=y)
         if binary is None:
             limits = [limit for limit in (self.inline_max_bytes, (info.get("limits") or {}).get("max_line_bytes"))
@@ -252,7 +254,8 @@ class Host(Connection):
     def predict(self, model: str, x: Any, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``predict``: ``{"y": [...], "probabilities": [[...]]}`` for the rows ``x``. When ``x``
         is a numpy array (or pandas object) and numpy is installed, the lists come back as
-        numpy arrays."""
+        numpy arrays. A 3-D or 4-D ``x`` is sent as flat rows, channel first, as ``inline``."""
+        x = _arrays.flat_rows(x)
         self._check_elements("predict", timeout, x=x)
         result = self._call_object("predict", {"model": model, "x": x}, timeout)
         return numpy_results(result, ("y", "probabilities"), real=("probabilities",)) if is_numpy(x) else result

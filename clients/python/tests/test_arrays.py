@@ -148,3 +148,18 @@ def test_drop_forgets_a_data_set(host: gradwell.Host) -> None:
     with pytest.raises(gradwell.NotFound) as caught:
         host.drop("d")
     assert (caught.value.kind, caught.value.name, caught.value.path) == ("data set", "d", "params.name")
+
+
+def test_shaped_numpy_rows_are_flattened_channel_first(host) -> None:
+    """A (N, C, L) array for a model whose input is [C, L] goes as N flat rows, channel first,
+    on both paths, and predicts the same as its flat form."""
+    numpy = pytest.importorskip("numpy")
+    shaped = numpy.arange(4 * 2 * 5, dtype=numpy.float64).reshape(4, 2, 5) / 10
+    labels = numpy.array([0, 1, 0, 1])
+    inline = host.inline("shaped", shaped, labels, binary=False)
+    files = host.inline("shaped_files", shaped, labels, binary=True)
+    assert inline["features"] == files["features"] == 10 and inline["n"] == 4
+    host.create_model("conv", input=[2, 5], layers=[{"type": "conv1d", "filters": 3, "kernel_size": 3},
+                                                    {"type": "flatten"}, {"type": "dense", "units": 1, "activation": "sigmoid"}])
+    assert host.predict("conv", shaped)["probabilities"].tolist() == \
+        host.predict("conv", shaped.reshape(4, -1))["probabilities"].tolist()
