@@ -18,7 +18,7 @@ let package = Package(
     name: "Gradwell",
     products: [
         .library(name: "Gradwell", type: .dynamic,
-                 targets: ["GradwellProtocols", "GradwellBuiltins", "GradwellHost"]),
+                 targets: ["GradwellProtocols", "GradwellBuiltins", "GradwellReport", "GradwellHost"]),
     ],
     targets: [
         .systemLibrary(name: "CJansson", path: "Sources/CJansson", pkgConfig: "jansson",
@@ -34,7 +34,9 @@ let package = Package(
         .target(name: "GradwellProtocols", dependencies: ["CBLAS", "CKernels"], path: "Sources/Protocols"),
         .target(name: "GradwellBuiltins", dependencies: ["GradwellProtocols", "CBLAS", "CKernels"],
                 path: "Sources/Builtins"),
-        .target(name: "GradwellHost", dependencies: ["GradwellProtocols", "GradwellBuiltins", "CJansson", "CKernels"],
+        // `gradwell report`'s HTML and SVG, from a run log the host has parsed: Foundation only.
+        .target(name: "GradwellReport", path: "Sources/Report"),
+        .target(name: "GradwellHost", dependencies: ["GradwellProtocols", "GradwellBuiltins", "GradwellReport", "CJansson", "CKernels"],
                 path: "Sources/Host"),
         // A header-only module declaring libFuzzer's driver, for the fuzz target.
         .systemLibrary(name: "CFuzzer", path: "Sources/CFuzzer"),

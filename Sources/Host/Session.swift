@@ -110,7 +110,7 @@ final class Session {
     func checkElements(_ elements: Double, path: String, what: String) throws {
         if !(elements <= Double(limits.maxElements)) {
             throw GradwellError.resourceLimit(path,
-                "\(what) would hold \(ParameterSpec.formatBound(elements)) elements, more than the limit of \(limits.maxElements) (raise it with --max-elements)",
+                "\(what) would hold \(ParameterSpec.format(elements)) elements, more than the limit of \(limits.maxElements) (raise it with --max-elements)",
                 limit: limits.maxElements, requested: elements)
         }
     }
@@ -143,9 +143,6 @@ enum Methods {
         "model/boundary": modelBoundary,
         "search/trial": searchTrial,
     ]
-
-    /// Named in the protocol but not built in this version: answered -32601 with a clear message.
-    static let planned: [String] = []
 
     /// Handled by the server itself, not by a handler.
     static let special = ["$/cancel"]

@@ -23,12 +23,18 @@ import Testing
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    @Test func dataSetLoadsRecordTheFileChecksumAndAChangedFileIsNamed() throws {
+    /// A fresh folder holding points.csv and run.jsonl, a log recorded from it (the caller removes it).
+    func recordedRun() throws -> (directory: URL, csv: String, log: String) {
         let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
         let csv = directory.appendingPathComponent("points.csv").path, log = directory.appendingPathComponent("run.jsonl").path
         try writeCSV(csv)
         try record(log, csv: csv)
+        return (directory, csv, log)
+    }
+
+    @Test func dataSetLoadsRecordTheFileChecksumAndAChangedFileIsNamed() throws {
+        let (directory, csv, log) = try recordedRun()
+        defer { try? FileManager.default.removeItem(at: directory) }
         var (status, message) = try runBinary(["replay", log, "--verify"])
         #expect(status == 0, "\(message)")
         try writeCSV(csv, shift: 0.01)
@@ -38,11 +44,8 @@ import Testing
     }
 
     @Test func theFirstDifferingFieldIsNamedWithBothValues() throws {
-        let directory = try temporaryDirectory()
+        let (directory, _, log) = try recordedRun()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let csv = directory.appendingPathComponent("points.csv").path, log = directory.appendingPathComponent("run.jsonl").path
-        try writeCSV(csv)
-        try record(log, csv: csv)
         var lines = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")
         // The evaluate answer: its accuracy edited.
         let index = try #require(lines.lastIndex { $0.contains("\"accuracy\"") && $0.contains("\"n\":40") })
@@ -58,11 +61,8 @@ import Testing
 
     /// A log whose header names another BLAS core says so before comparing anything.
     @Test func aLogFromAnotherKernelIsNotedUpFront() throws {
-        let directory = try temporaryDirectory()
+        let (directory, _, log) = try recordedRun()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let csv = directory.appendingPathComponent("points.csv").path, log = directory.appendingPathComponent("run.jsonl").path
-        try writeCSV(csv)
-        try record(log, csv: csv)
         var lines = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")
         var header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         var params = try #require(header["params"] as? [String: Any])

@@ -205,9 +205,15 @@ extension Model {
         return result
     }
 
-    /// Keeps the optimizer's state when the same optimizer continues; starts fresh otherwise.
+    /// Keeps the optimizer's state when the same optimizer continues, at the same or another
+    /// learning rate (lowering `lr` between requests keeps Adam's moments); starts fresh when
+    /// anything else in its config changes.
     private func prepareOptimizerState(_ plan: TrainingPlan, parameters: [Parameter<T>]) {
-        if optimizerConfig == plan.optimizerConfig && optimizerState.count == parameters.count { return }
+        if let current = optimizerConfig, current.removing("lr") == plan.optimizerConfig.removing("lr"),
+           optimizerState.count == parameters.count {
+            optimizerConfig = plan.optimizerConfig
+            return
+        }
         optimizerConfig = plan.optimizerConfig
         optimizerStep = 0
         optimizerState = parameters.map { parameter in

@@ -110,16 +110,7 @@ public final class Convolution<T: Scalar>: Layer {
         // (filter, row·position) → (row, filter·position), then each filter's bias and the
         // activation in one pass (the vectorized bias + ReLU kernel for ReLU).
         output.resize(rows: rows, columns: filters * positions)
-        product.storage.withUnsafeBufferPointer { z in
-            output.storage.withUnsafeMutableBufferPointer { y in
-                for f in 0..<filters {
-                    for n in 0..<rows {
-                        let source = f * rows * positions + n * positions, target = n * filters * positions + f * positions
-                        (y.baseAddress! + target).update(from: z.baseAddress! + source, count: positions)
-                    }
-                }
-            }
-        }
+        Self.swapBlocks(product, outer: filters, inner: rows, block: positions, into: &output)
         positionBias.resize(rows: 1, columns: filters * positions)
         for f in 0..<filters {
             let b = bias?.value.storage[f] ?? 0
@@ -134,16 +125,7 @@ public final class Convolution<T: Scalar>: Layer {
         let rows = input.rows, positions = geometry.outputPositions
         activation.backward(output: output, gradient: outputGradient, into: &preActivationGradient)
         filterMajorGradient.resize(rows: filters, columns: rows * positions)
-        preActivationGradient.storage.withUnsafeBufferPointer { dz in
-            filterMajorGradient.storage.withUnsafeMutableBufferPointer { g in
-                for n in 0..<rows {
-                    for f in 0..<filters {
-                        let source = n * filters * positions + f * positions, target = f * rows * positions + n * positions
-                        (g.baseAddress! + target).update(from: dz.baseAddress! + source, count: positions)
-                    }
-                }
-            }
-        }
+        Self.swapBlocks(preActivationGradient, outer: rows, inner: filters, block: positions, into: &filterMajorGradient)
         // dW = dZ · colsᵀ; db = Σ dZ over rows and positions; dcols = Wᵀ · dZ.
         Kernels.matmul(filterMajorGradient, trainingColumns, transposeB: true, into: &weights.gradient)
         if let bias {
@@ -158,6 +140,21 @@ public final class Convolution<T: Scalar>: Layer {
         guard computeInputGradient else { return }
         Kernels.matmul(weights.value, transposeA: true, filterMajorGradient, into: &columnGradient)
         Self.foldWindows(columnGradient, geometry, rows: rows, into: &inputGradient)
+    }
+
+    /// Blocks of `block` elements from (outer, inner) order to (inner, outer) order: block
+    /// (a, b) of `source` lands at block (b, a) of `destination` (already sized). The product's
+    /// (filter, row, position) layout becomes the rows' (row, filter, position) and back.
+    static func swapBlocks(_ source: Tensor<T>, outer: Int, inner: Int, block: Int, into destination: inout Tensor<T>) {
+        source.storage.withUnsafeBufferPointer { from in
+            destination.storage.withUnsafeMutableBufferPointer { to in
+                for a in 0..<outer {
+                    for b in 0..<inner {
+                        (to.baseAddress! + (b * outer + a) * block).update(from: from.baseAddress! + (a * inner + b) * block, count: block)
+                    }
+                }
+            }
+        }
     }
 
     /// im2col: column n·P + p of `columns` holds the window of output position p of row n,

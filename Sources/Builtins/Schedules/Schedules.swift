@@ -62,10 +62,11 @@ public struct WarmupSchedule: Schedule {
     let warmup: Int
     let after: any Schedule
     let afterConfig: ResolvedConfig
-    public init(config: ResolvedConfig) throws {
+    public init(config: ResolvedConfig) throws { try self.init(config: config, registry: .builtins) }
+    public init(config: ResolvedConfig, registry: Registry) throws {
         warmup = config.int("warmup_epochs")
         afterConfig = config.component("then")
-        after = try Registry.builtins.makeSchedule(afterConfig)
+        after = try registry.makeSchedule(afterConfig)
     }
     public func learningRate(base: Double, epoch: Int, totalEpochs: Int) -> Double {
         if epoch < warmup { return base * Double(epoch + 1) / Double(warmup) }

@@ -1,5 +1,6 @@
 import Foundation
 import GradwellProtocols
+import GradwellReport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -53,8 +53,6 @@ extension Methods {
         var error: GradwellError?
     }
 
-    static let maximumTrials = 10_000
-
     static func search(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
         try params.allowOnly(["template", "space", "objective", "strategy", "trials", "seed", "refine", "parallel"])
         guard let templateValue = params.value("template") else { throw GradwellError.missing(params.field("template"), expected: "{\"model\": ..., \"train\": ..., \"datasets\"?: ...}") }
@@ -260,7 +258,7 @@ extension Methods {
             guard let index = Int(head), items.indices.contains(index), let child = setting(items[index], at: rest, to: newValue) else { return nil }
             items[index] = child
             return .array(items)
-        case .string(let name) where !rest.isEmpty || true:
+        case .string(let name):
             // A component given by name ("adam") becomes {"type": "adam"} so its params can be set.
             return setting(.object([ConfigEntry(key: "type", value: .string(name))]), at: path, to: newValue)
         default:

@@ -149,10 +149,6 @@ final class Dispatcher {
                 return Self.resultResponse(id: id, .object(["id": target, "acknowledged": true]))
             }
             guard let handler = Methods.table[method] else {
-                if Methods.planned.contains(method) {
-                    throw GradwellError(.methodNotFound, "method '\(method)' is part of the protocol but not built in gradwell \(Session.version)",
-                                        data: [ConfigEntry(key: "method", value: .string(method))])
-                }
                 let suggestion = Suggestion.closest(to: method, in: Methods.all)
                 throw GradwellError(.methodNotFound, "unknown method '\(method)'\(suggestion.map { "; did you mean '\($0)'?" } ?? "")",
                                     data: [ConfigEntry(key: "method", value: .string(method)),

@@ -136,8 +136,8 @@ struct Params {
 
     static func describe(_ base: String, min: Double?, max: Double?, exclusiveMin: Bool = false) -> String {
         var bounds: [String] = []
-        if let min { bounds.append("\(exclusiveMin ? ">" : ">=") \(ParameterSpec.formatBound(min))") }
-        if let max { bounds.append("<= \(ParameterSpec.formatBound(max))") }
+        if let min { bounds.append("\(exclusiveMin ? ">" : ">=") \(ParameterSpec.format(min))") }
+        if let max { bounds.append("<= \(ParameterSpec.format(max))") }
         return bounds.isEmpty ? base : base + " " + bounds.joined(separator: " and ")
     }
 }

@@ -24,4 +24,13 @@ extension ComponentDescription {
 /// schedules, generators). Layers are built per element type instead: see `LayerDefinition`.
 public protocol Component: ComponentDescription, Sendable {
     init(config: ResolvedConfig) throws
+    /// Builds the component from the registry that resolved its config: a component that builds
+    /// others (a warm-up's `then`) builds them from it, so a plugin's component can be nested.
+    init(config: ResolvedConfig, registry: Registry) throws
+}
+
+// MARK: - Default implementations
+
+extension Component {
+    public init(config: ResolvedConfig, registry: Registry) throws { try self.init(config: config) }
 }

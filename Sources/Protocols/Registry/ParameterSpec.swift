@@ -101,9 +101,7 @@ public struct ParameterSpec: Sendable {
     }
 
     /// A bound as people write it: "1" rather than "1.0".
-    public static func formatBound(_ value: Double) -> String { format(value) }
-
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         if value.rounded() == value && abs(value) < 1e15 { return String(Int(value)) }
         return "\(value)"
     }

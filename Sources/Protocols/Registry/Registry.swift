@@ -191,12 +191,12 @@ public struct Registry: @unchecked Sendable {
     }
 
     public func layerDefinition(_ config: ResolvedConfig) -> any LayerDefinition.Type { type(config, (any LayerDefinition.Type).self) }
-    public func makeInitializer(_ config: ResolvedConfig) throws -> any Initializer { try type(config, (any Initializer.Type).self).init(config: config) }
-    public func makeRegularizer(_ config: ResolvedConfig) throws -> any Regularizer { try type(config, (any Regularizer.Type).self).init(config: config) }
+    public func makeInitializer(_ config: ResolvedConfig) throws -> any Initializer { try type(config, (any Initializer.Type).self).init(config: config, registry: self) }
+    public func makeRegularizer(_ config: ResolvedConfig) throws -> any Regularizer { try type(config, (any Regularizer.Type).self).init(config: config, registry: self) }
     /// The registered optimizer type named `name` (for its static members, such as `references`).
     public func optimizerType(_ name: String) -> (any Optimizer.Type)? { entry(.optimizer, name)?.type as? any Optimizer.Type }
-    public func makeOptimizer(_ config: ResolvedConfig) throws -> any Optimizer { try type(config, (any Optimizer.Type).self).init(config: config) }
-    public func makeSchedule(_ config: ResolvedConfig) throws -> any Schedule { try type(config, (any Schedule.Type).self).init(config: config) }
-    public func makeLoss(_ config: ResolvedConfig) throws -> any Loss { try type(config, (any Loss.Type).self).init(config: config) }
-    public func makeGenerator(_ config: ResolvedConfig) throws -> any DataGenerator { try type(config, (any DataGenerator.Type).self).init(config: config) }
+    public func makeOptimizer(_ config: ResolvedConfig) throws -> any Optimizer { try type(config, (any Optimizer.Type).self).init(config: config, registry: self) }
+    public func makeSchedule(_ config: ResolvedConfig) throws -> any Schedule { try type(config, (any Schedule.Type).self).init(config: config, registry: self) }
+    public func makeLoss(_ config: ResolvedConfig) throws -> any Loss { try type(config, (any Loss.Type).self).init(config: config, registry: self) }
+    public func makeGenerator(_ config: ResolvedConfig) throws -> any DataGenerator { try type(config, (any DataGenerator.Type).self).init(config: config, registry: self) }
 }

@@ -53,6 +53,11 @@ public struct ResolvedConfig: Sendable, Equatable {
         return c
     }
 
+    /// The same config without parameter `name` (to compare two configs but for one setting).
+    public func removing(_ name: String) -> ResolvedConfig {
+        ResolvedConfig(type: type, kind: kind, values: values.filter { $0.name != name })
+    }
+
     /// The config as a value: `{"type": ..., every parameter...}`, nested components expanded.
     public var configValue: ConfigValue {
         var entries = [ConfigEntry(key: "type", value: .string(type))]

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import GradwellBuiltins
+import GradwellProtocols
+
+/// Components that build components use the registry that resolved them (a plugin schedule
+/// after a warm-up), and an optimizer continues across `train` requests that change only `lr`.
+@Suite struct ComponentCompositionTests {
+    /// A plugin's schedule: half the base rate from the first epoch on.
+    struct Halving: Schedule {
+        static let name = "halving"
+        static let parameters: [ParameterSpec] = []
+        init(config: ResolvedConfig) {}
+        func learningRate(base: Double, epoch: Int, totalEpochs: Int) -> Double { base / 2 }
+    }
+
+    @Test func aWarmUpHandsOverToAPluginSchedule() throws {
+        let registry = try Registry.builtins.adding(schedules: [Halving.self], origin: "test")
+        let config = try registry.resolve(.object(["type": "warmup", "warmup_epochs": 2, "then": "halving"]), kind: .schedule, path: "s")
+        let schedule = try registry.makeSchedule(config)
+        #expect((0..<4).map { schedule.learningRate(base: 0.1, epoch: $0, totalEpochs: 10) } == [0.05, 0.1, 0.05, 0.05])
+    }
+
+    /// The optimizer's step count in a saved model after two trains: continued when the second
+    /// changes only `lr`, restarted when it changes `beta1`.
+    @Test func onlyChangingTheLearningRateKeepsTheOptimizerState() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func stepAfter(_ second: [String: Any]) throws -> Int {
+            let host = try HostProcess()
+            host.result("dataset/generate", ["name": "d", "generator": "moons", "n": 64, "seed": 1])
+            host.result("model/create", ["name": "m", "input": 2, "layers": [dense(4), dense(1, "sigmoid")]])
+            host.result("train", ["model": "m", "data": "d", "epochs": 3, "batch_size": 32, "optimizer": ["type": "adam", "lr": 0.01]])
+            host.result("train", ["model": "m", "data": "d", "epochs": 2, "batch_size": 32, "optimizer": second])
+            let path = directory.appendingPathComponent("m.json").path
+            host.result("model/save", ["model": "m", "path": path])
+            #expect(host.finish() == 0)
+            let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            let optimizer = try #require(file["optimizer"] as? [String: Any])
+            return try #require(optimizer["step"] as? Int)
+        }
+        #expect(try stepAfter(["type": "adam", "lr": 0.001]) == 10)
+        #expect(try stepAfter(["type": "adam", "lr": 0.01, "beta1": 0.8]) == 4)
+    }
+}
