@@ -83,13 +83,7 @@ final class RunLog: @unchecked Sendable {
     func write(_ line: String) {
         lock.lock()
         defer { lock.unlock() }
-        let bytes = Array(line.utf8) + [10]
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
-            offset += written
-        }
+        // A log line that cannot be written is dropped; the host goes on serving.
+        _ = Files.writeAll(descriptor, Array(line.utf8) + [10])
     }
 }

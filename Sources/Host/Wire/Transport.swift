@@ -106,17 +106,6 @@ final class LineWriter: @unchecked Sendable {
         guard !closed else { return }
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written > 0 {
-                offset += written
-            } else if written < 0 && (errno == EINTR || errno == EAGAIN) {
-                continue
-            } else {
-                closed = true
-                return
-            }
-        }
+        if Files.writeAll(descriptor, bytes) != nil { closed = true }
     }
 }
