@@ -88,8 +88,8 @@ let customHost = exampleProduct("GRADWELL_CUSTOM_HOST", package: "examples/plugi
             try #require(status == 0, "cc: \(errors)")
             return library
         }
-        let otherVersion = try compile("future", "int gradwell_plugin_abi_version(void) { return 2; }\nint gradwell_plugin_register(void *r) { return 0; }\n")
-        let failing = try compile("failing", "int gradwell_plugin_abi_version(void) { return 1; }\nint gradwell_plugin_register(void *r) { return 3; }\n")
+        let otherVersion = try compile("future", "int gradwell_plugin_abi_version(void) { return 3; }\nint gradwell_plugin_register(void *r) { return 0; }\n")
+        let failing = try compile("failing", "int gradwell_plugin_abi_version(void) { return 2; }\nint gradwell_plugin_register(void *r) { return 3; }\n")
         let unrelated = try compile("unrelated", "int answer(void) { return 42; }\n")
         let notALibrary = directory.appendingPathComponent("text.so").path
         try "not a library".write(toFile: notALibrary, atomically: true, encoding: .utf8)
@@ -97,7 +97,7 @@ let customHost = exampleProduct("GRADWELL_CUSTOM_HOST", package: "examples/plugi
             (["--plugin", directory.appendingPathComponent("missing.so").path], "no such plugin library"),
             (["--plugin", notALibrary], "not a loadable shared library"),
             (["--plugin", unrelated], "does not export gradwell_plugin_abi_version"),
-            (["--plugin", otherVersion], "built against plugin ABI 2; this host speaks 1"),
+            (["--plugin", otherVersion], "built against plugin ABI 3; this host speaks 2"),
             (["--plugin", failing], "registration failed"),
             (["--plugin", lionPlugin, "--plugin", lionPlugin], "clashes with the one from plugin libLionPlugin.so"),
         ]

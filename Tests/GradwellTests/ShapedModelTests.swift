@@ -123,3 +123,33 @@ import Testing
         #expect(host.finish() == 0)
     }
 }
+
+/// Sizes a client can ask for that would not fit in memory: refused before anything is built,
+/// or computed in chunks that do fit.
+@Suite struct ShapedSizeTests {
+    @Test(arguments: [
+        (#"[1073741824,1073741824,1073741824]"#, #"[{"type":"flatten"}]"#, "params.input"),
+        (#"[1000,2000]"#, #"[{"type":"conv1d","filters":1,"kernel_size":1000},{"type":"flatten"},{"type":"dense","units":1}]"#, "params.layers"),
+        (#"[1,64]"#, #"[{"type":"conv1d","filters":1099511627776,"kernel_size":3}]"#, "params.layers[0]"),
+    ])
+    func absurdShapesAreRefusedBeforeAllocating(input: String, layers: String, path: String) throws {
+        let host = try HostProcess()
+        let answer = host.call("model/create", ["name": "m", "input": ShapedModelTests.json(input), "layers": ShapedModelTests.json(layers)])
+        #expect(codeOf(answer) == -32002 && dataOf(answer)["path"] as? String == path, "\(answer)")
+        #expect(host.stillServes())
+        _ = host.finish()
+    }
+
+    /// A layer of 4 million units evaluates and predicts 30 rows in chunks (16 rows of 2^26
+    /// elements at most), where 8192 rows at once would need 131 GB.
+    @Test func aVeryWideLayerIsEvaluatedInChunks() throws {
+        let host = try HostProcess(arguments: ["--max-elements", "16777216"])
+        host.result("dataset/generate", ["name": "d", "generator": "moons", "n": 30, "seed": 1])
+        host.result("model/create", ["name": "m", "input": 2, "layers": [dense(4_000_000, "linear"), dense(1, "sigmoid")]])
+        let evaluation = host.result("evaluate", ["model": "m", "data": "d"])
+        #expect(evaluation["n"] as? Int == 30 && evaluation["cost"] is Double)
+        let predicted = host.result("predict", ["model": "m", "x": [[Double]](repeating: [0.5, -0.25], count: 30)])
+        #expect((predicted["y"] as? [Any])?.count == 30)
+        #expect(host.finish() == 0)
+    }
+}

@@ -43,6 +43,19 @@ public struct ModelSpecification: Sendable {
         return shapes
     }
 
+    /// The most elements any one batch row needs in a buffer: the input, a layer's output, or a
+    /// layer's workspace (a convolution's windows). A batch of n rows needs n times this.
+    public func widestRow(registry: Registry) -> Double {
+        guard let shapes = try? layerShapes(registry: registry) else { return Double(input) }
+        var widest = Double(input)
+        for (index, config) in layers.enumerated() {
+            let shape = index == 0 ? inputShape : shapes[index - 1]
+            widest = max(widest, shapes[index].reduce(1.0) { $0 * Double($1) },
+                         registry.layerDefinition(config).workspaceUnits(config: config, inputShape: shape))
+        }
+        return widest
+    }
+
     /// Output width of each layer, from the definitions alone (0 where a shape does not fit).
     public func layerWidths(registry: Registry) -> [Int] {
         (try? layerShapes(registry: registry))?.map(Shape.units) ?? layers.map { _ in 0 }
@@ -163,8 +176,15 @@ public final class Model<T: Scalar>: TrainableModel {
         evaluate(x: data.featureTensor(T.self), y: data.targetTensor(T.self))
     }
 
+    /// Rows per chunk of an evaluation or prediction: 8192, fewer when that many rows of the
+    /// widest buffer would pass 2^26 elements (a very wide layer or a large convolution).
+    var rowsPerChunk: Int {
+        let widest = network.layers.reduce(max(inputUnits, 1)) { max($0, $1.outputUnits, $1.workspaceUnits) }
+        return max(1, min(8192, (1 << 26) / widest))
+    }
+
     func evaluate(x: Tensor<T>, y: Tensor<T>) -> Evaluation {
-        let chunk = 8192
+        let chunk = rowsPerChunk
         var costSum = 0.0
         var correct: Int? = 0
         var yChunk = Tensor<T>()
@@ -191,13 +211,23 @@ public final class Model<T: Scalar>: TrainableModel {
     }
 
     public func predict(features: [Double], rows: Int) -> Prediction {
-        evaluationWorkspace.activations[0] = inputTensor(features, rows: rows, normalize: true)
-        let output = network.predictions(&evaluationWorkspace)
-        let values = (0..<output.rows).map { r in (0..<output.columns).map { Double(output[r, $0]) } }
+        // In chunks of rows, as evaluation: each row's prediction is its own.
+        let x = inputTensor(features, rows: rows, normalize: true)
+        var values: [[Double]] = []
+        values.reserveCapacity(rows)
+        var start = 0
+        let chunk = rowsPerChunk
+        while start < rows {
+            let end = min(start + chunk, rows)
+            x.gatherRows(Array(start..<end)[...], into: &evaluationWorkspace.activations[0])
+            let output = network.predictions(&evaluationWorkspace)
+            for r in 0..<output.rows { values.append((0..<output.columns).map { Double(output[r, $0]) }) }
+            start = end
+        }
         switch network.predictionActivation {
         case .sigmoid?:
             // One sigmoid output is a binary label; several are independent 0/1 labels per row.
-            if output.columns == 1 {
+            if network.outputUnits == 1 {
                 return Prediction(labels: values.map { $0[0] > 0.5 ? 1.0 : 0.0 }, values: values, probabilities: true)
             }
             return Prediction(labels: nil, labelRows: values.map { $0.map { $0 > 0.5 ? 1.0 : 0.0 } },

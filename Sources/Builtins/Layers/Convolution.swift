@@ -81,6 +81,8 @@ public final class Convolution<T: Scalar>: Layer {
     let filters: Int
     public var outputUnits: Int { filters * geometry.outputPositions }
     public var parameters: [Parameter<T>] { bias.map { [weights, $0] } ?? [weights] }
+    /// Per row: the windows and their gradient (C·k·P each), the product and dL/dz (F·P each).
+    public var workspaceUnits: Int { 2 * geometry.channels * geometry.kernelArea * geometry.outputPositions + 2 * outputUnits }
     // Buffers reused between steps: the windows of the last training forward (backward reads
     // them), of inference passes, the product in (filter, row·position) order, dL/dz and dcols.
     private var trainingColumns = Tensor<T>(), inferenceColumns = Tensor<T>()
@@ -219,6 +221,12 @@ extension ConvolutionDefinition {
 
     public static func outputShape(config: ResolvedConfig, inputShape: [Int]) throws -> [Int] {
         try geometry(config: config, inputShape: inputShape).outputShape(channels: config.int("filters"), dimensions: dimensions)
+    }
+
+    public static func workspaceUnits(config: ResolvedConfig, inputShape: [Int]) -> Double {
+        guard let g = try? geometry(config: config, inputShape: inputShape) else { return 0 }
+        return 2 * Double(g.channels) * Double(g.kernelArea) * Double(g.outputPositions)
+            + 2 * Double(config.int("filters")) * Double(g.outputPositions)
     }
 
     public static func parameterCount(config: ResolvedConfig, inputShape: [Int]) -> Double {

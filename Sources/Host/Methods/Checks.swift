@@ -17,7 +17,7 @@ extension Methods {
                 "the model has \(model.parameterCount) parameters; checking more than \(gradientCheckEntryBound) entries needs max_entries (a deterministic sample)",
                 limit: gradientCheckEntryBound, requested: Double(model.parameterCount))
         }
-        try session.checkElements(Double(data.count) * Double(max(model.inputUnits, model.specification.layerWidths(registry: session.registry).max() ?? 0)),
+        try session.checkElements(Double(data.count) * model.specification.widestRow(registry: session.registry),
                                   path: params.field("data"), what: "the checked batch's activations")
         let regularizers = try (params.array("regularizers") ?? []).enumerated().map { index, value in
             try session.registry.makeRegularizer(try session.registry.resolve(value, kind: .regularizer, path: "\(params.field("regularizers"))[\(index)]"))

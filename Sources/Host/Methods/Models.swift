@@ -42,7 +42,7 @@ extension Methods {
             try checkRepresentable(config, dtype: dtype, registry: registry, path: "\(params.field("layers"))[\(index)]")
         }
         // Sizes are checked from the definitions before any tensor exists.
-        try session.checkElements(Double(input), path: params.field("input"), what: "an input row")
+        try session.checkElements(inputShape.reduce(1.0) { $0 * Double($1) }, path: params.field("input"), what: "an input row")
         var shape = inputShape
         for (index, config) in layers.enumerated() {
             let definition = registry.layerDefinition(config)
@@ -54,6 +54,8 @@ extension Methods {
         }
         try session.checkElements(specification.parameterCount(registry: registry), path: params.field("layers"),
                                   what: "the model's parameters")
+        try session.checkElements(specification.widestRow(registry: registry), path: params.field("layers"),
+                                  what: "one row's widest buffer (a layer's output or a convolution's windows)")
         return specification
     }
 

@@ -104,7 +104,7 @@ extension Methods {
                 got: batchSize.map(String.init) ?? "full batch")
         }
         // Workspaces: the widest row times the batch, for activations and gradients.
-        let widest = Double(max(model.inputUnits, model.specification.layerWidths(registry: registry).max() ?? 0))
+        let widest = model.specification.widestRow(registry: registry)
         let rows = Double(min(batchSize ?? data.count, data.count))
         try session.checkElements(rows * widest, path: params.field("batch_size"), what: "a training batch's activations")
         return TrainingPlan(epochs: epochs, batchSize: batchSize, shuffle: try params.bool("shuffle", default: true),

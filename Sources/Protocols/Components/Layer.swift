@@ -62,6 +62,10 @@ public protocol Layer<Element>: AnyObject {
 
     /// The smallest batch the layer can train on (batch norm needs two rows for a variance).
     var minimumTrainingBatch: Int { get }
+
+    /// Elements per batch row the layer keeps besides its output (a convolution's windows),
+    /// so that evaluation can size its chunks of rows.
+    var workspaceUnits: Int { get }
 }
 
 // MARK: - Default implementations
@@ -73,6 +77,7 @@ extension Layer {
     public var state: [String: ConfigValue] { [:] }
     public func restore(state: [String: ConfigValue]) throws {}
     public var minimumTrainingBatch: Int { 1 }
+    public var workspaceUnits: Int { 0 }
 }
 
 /// What a layer is built from besides its config.
@@ -118,6 +123,9 @@ public protocol LayerDefinition: ComponentDescription {
     static func outputShape(config: ResolvedConfig, inputShape: [Int]) throws -> [Int]
     /// The number of trainable scalars for an input row of `inputShape`.
     static func parameterCount(config: ResolvedConfig, inputShape: [Int]) -> Double
+    /// Elements per batch row the layer will keep besides its output (`Layer.workspaceUnits`),
+    /// checked against the host's bound before a batch is run.
+    static func workspaceUnits(config: ResolvedConfig, inputShape: [Int]) -> Double
 }
 
 /// A layer that cannot take the shape it is given: what it takes, and the fix.
@@ -142,14 +150,21 @@ extension LayerDefinition {
         return [outputUnits(config: config, inputUnits: inputShape[0])]
     }
     public static func parameterCount(config: ResolvedConfig, inputShape: [Int]) -> Double {
-        parameterCount(config: config, inputUnits: inputShape.reduce(1, *))
+        parameterCount(config: config, inputUnits: Shape.units(inputShape))
     }
+    public static func workspaceUnits(config: ResolvedConfig, inputShape: [Int]) -> Double { 0 }
 }
 
 /// Row shapes.
 public enum Shape {
     /// "[25, 19]".
     public static func describe(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
-    /// The element count of a row of this shape.
-    public static func units(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+    /// The element count of a row of this shape; Int.max when it does not fit an Int (the host
+    /// then refuses the size, -32002, before anything is built).
+    public static func units(_ shape: [Int]) -> Int {
+        shape.reduce(1) { product, size in
+            let (result, overflow) = product.multipliedReportingOverflow(by: size)
+            return overflow ? Int.max : result
+        }
+    }
 }

@@ -4,7 +4,7 @@ public enum PluginABI {
     /// The ABI a plugin is built against. Emitted into the plugin itself (never read from the
     /// host's library at run time, as a stored constant would be in an unoptimized build), so
     /// the host compares its own version with the one the plugin was compiled with.
-    @_alwaysEmitIntoClient public static var version: Int32 { 1 }
+    @_alwaysEmitIntoClient public static var version: Int32 { 2 }
     /// The C symbol returning the plugin's ABI version: `@_cdecl` of a `() -> Int32` function.
     public static let versionSymbol = "gradwell_plugin_abi_version"
     /// The C symbol that registers the plugin's components: `(UnsafeMutableRawPointer) -> Int32`.
