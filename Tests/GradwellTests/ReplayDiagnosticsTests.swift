@@ -32,6 +32,17 @@ import Testing
         return (directory, csv, log)
     }
 
+    /// Replaces the last line of `log` that `line` picks by `edit` of its JSON object; returns its index.
+    func rewrite(_ log: String, line: (String) -> Bool, _ edit: ([String: Any]) throws -> [String: Any]) throws -> Int {
+        var lines = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")
+        let found = lines.lastIndex(where: line)
+        let index = try #require(found)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: Any])
+        lines[index] = String(decoding: try JSONSerialization.data(withJSONObject: try edit(object)), as: UTF8.self)
+        try lines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        return index
+    }
+
     @Test func dataSetLoadsRecordTheFileChecksumAndAChangedFileIsNamed() throws {
         let (directory, csv, log) = try recordedRun()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -46,14 +57,12 @@ import Testing
     @Test func theFirstDifferingFieldIsNamedWithBothValues() throws {
         let (directory, _, log) = try recordedRun()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var lines = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")
         // The evaluate answer: its accuracy edited.
-        let index = try #require(lines.lastIndex { $0.contains("\"accuracy\"") && $0.contains("\"n\":40") })
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: Any])
-        var result = try #require(object["result"] as? [String: Any])
-        result["accuracy"] = 0.123
-        lines[index] = String(decoding: try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": object["id"]!, "result": result]), as: UTF8.self)
-        try lines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let index = try rewrite(log, line: { $0.contains("\"accuracy\"") && $0.contains("\"n\":40") }) { object in
+            var result = try #require(object["result"] as? [String: Any])
+            result["accuracy"] = 0.123
+            return ["jsonrpc": "2.0", "id": object["id"]!, "result": result]
+        }
         let (status, message) = try runBinary(["replay", log, "--verify"])
         #expect(status == 1)
         #expect(message.contains(":\(index + 1): differs at result.accuracy: recorded 0.123, replayed "), "\(message)")
@@ -63,17 +72,17 @@ import Testing
     @Test func aLogFromAnotherKernelIsNotedUpFront() throws {
         let (directory, _, log) = try recordedRun()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var lines = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")
-        var header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
-        var params = try #require(header["params"] as? [String: Any])
-        var machine = try #require(params["machine"] as? [String: Any])
-        var blas = try #require(machine["blas"] as? [String: Any])
-        blas["core"] = "Prescott"
-        machine["blas"] = blas
-        params["machine"] = machine
-        header["params"] = params
-        lines[0] = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
-        try lines.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        _ = try rewrite(log, line: { $0.contains("\"$/record\"") }) { header in
+            var header = header
+            var params = try #require(header["params"] as? [String: Any])
+            var machine = try #require(params["machine"] as? [String: Any])
+            var blas = try #require(machine["blas"] as? [String: Any])
+            blas["core"] = "Prescott"
+            machine["blas"] = blas
+            params["machine"] = machine
+            header["params"] = params
+            return header
+        }
         let (_, message) = try runBinary(["replay", log, "--verify"])
         #expect(message.hasPrefix("gradwell replay: note: the log was recorded on another machine or kernel (blas_core Prescott then"), "\(message)")
         #expect(message.contains("OPENBLAS_CORETYPE=Prescott"))
