@@ -42,4 +42,25 @@ import GradwellProtocols
         #expect(try stepAfter(["type": "adam", "lr": 0.001]) == 10)
         #expect(try stepAfter(["type": "adam", "lr": 0.01, "beta1": 0.8]) == 4)
     }
+
+    /// Over the wire, a preset is listed with its base and trains exactly as its base with those settings.
+    @Test func aPresetIsListedWithItsBaseAndTrainsAsIt() throws {
+        let host = try HostProcess()
+        let optimizers = try #require(host.result("registry/list")["optimizers"] as? [[String: Any]])
+        let adamw = try #require(optimizers.first { $0["type"] as? String == "adamw" })
+        #expect(adamw["preset_of"] as? String == "adam")
+        let params = try #require(adamw["params"] as? [String: [String: Any]])
+        #expect(params["decoupled_weight_decay"]?["default"] as? Bool == true)
+        #expect(optimizers.first { $0["type"] as? String == "adam" }?["preset_of"] == nil)
+        host.result("dataset/generate", ["name": "d", "generator": "moons", "n": 64, "seed": 1])
+        func cost(_ optimizer: Any) -> Double? {
+            host.result("model/create", ["name": "m", "input": 2, "layers": [dense(4), dense(1, "sigmoid")], "seed": 3])
+            return host.result("train", ["model": "m", "data": "d", "epochs": 3, "batch_size": 16, "optimizer": optimizer])["cost"] as? Double
+        }
+        let preset = cost("adamw")
+        #expect(preset != nil && preset == cost(["type": "adam", "decoupled_weight_decay": true, "weight_decay": 0.01]))
+        #expect(preset != cost("adam"))
+        #expect(cost("nesterov") == cost(["type": "momentum", "nesterov": true]))
+        #expect(host.finish() == 0)
+    }
 }

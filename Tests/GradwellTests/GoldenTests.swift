@@ -112,13 +112,13 @@ import GradwellProtocols
             let resolved = try Registry.builtins.resolve(config(testCase["config"]), kind: .optimizer, path: "o")
             let optimizer = try Registry.builtins.makeOptimizer(resolved)
             var theta = matrix(golden["theta0"])
-            var state = optimizer.stateSlots.map { _ in Tensor<Double>(rows: theta.rows, columns: theta.columns) }
+            var state = optimizer.initialState(for: theta)
             for (index, step) in (testCase["steps"] as! [[String: Any]]).enumerated() {
-                optimizer.update(&theta, gradient: gradients[index], state: &state, step: index + 1, learningRate: optimizer.learningRate)
+                optimizer.update(&theta, gradient: gradients[index], state: &state, step: index + 1, learningRate: resolved.double("lr"))
                 expectClose(theta, matrix(step["theta"]), "\(testCase["name"]!) θ after step \(index + 1)")
                 if let slots = step["state"] as? [String: Any] {
                     for (slot, value) in slots {
-                        let position = try #require(optimizer.stateSlots.firstIndex(of: slot), "\(testCase["name"]!) has slot \(slot)")
+                        let position = try #require(optimizer.slots.firstIndex { $0.name == slot }, "\(testCase["name"]!) has slot \(slot)")
                         expectClose(state[position], matrix(value), "\(testCase["name"]!) \(slot) after step \(index + 1)")
                     }
                 }

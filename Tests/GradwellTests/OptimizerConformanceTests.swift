@@ -8,10 +8,10 @@ import GradwellProtocols
     /// Adam whose moments are computed into a copy of the state and lost.
     struct ForgetfulAdam: Optimizer {
         static let name = "forgetful_adam"
-        static let parameters: [ParameterSpec] = [.number("lr", default: 0.001, min: 0, exclusiveMin: true)]
-        let learningRate: Double
-        var stateSlots: [String] { ["m", "v"] }
-        init(config: ResolvedConfig) { learningRate = config.double("lr") }
+        static let defaultLearningRate = 0.001
+        static let parameters: [ParameterSpec] = []
+        let slots = [StateSlot("m"), StateSlot("v")]
+        init(config: ResolvedConfig) {}
         func update<T: Scalar>(_ parameter: inout Tensor<T>, gradient: Tensor<T>, state: inout [Tensor<T>], step: Int, learningRate: Double) {
             var m = state[0], v = state[1]
             let c1 = T(1 / (1 - pow(0.9, Double(step)))), c2 = T(1 / (1 - pow(0.999, Double(step))))
@@ -27,15 +27,15 @@ import GradwellProtocols
     /// Adam with the bias correction one step late, but a reference trajectory from the paper.
     struct LateAdam: Optimizer {
         static let name = "late_adam"
-        static let parameters: [ParameterSpec] = [.number("lr", default: 0.001, min: 0, exclusiveMin: true)]
+        static let defaultLearningRate = 0.001
+        static let parameters: [ParameterSpec] = []
         static var references: [OptimizerReference] { Adam.references.prefix(1).map { reference in
             var copy = reference
             copy.config = [ConfigEntry(key: "lr", value: .number(0.1))]
             return copy
         } }
-        let learningRate: Double
-        var stateSlots: [String] { ["m", "v"] }
-        init(config: ResolvedConfig) { learningRate = config.double("lr") }
+        let slots = [StateSlot("m"), StateSlot("v")]
+        init(config: ResolvedConfig) {}
         func update<T: Scalar>(_ parameter: inout Tensor<T>, gradient: Tensor<T>, state: inout [Tensor<T>], step: Int, learningRate: Double) {
             let c1 = T(1 / (1 - pow(0.9, Double(step + 1)))), c2 = T(1 / (1 - pow(0.999, Double(step + 1))))
             for i in 0..<parameter.count {

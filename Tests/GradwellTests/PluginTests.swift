@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GradwellProtocols
 
 /// Builds an example package in release mode once per run (or takes the path from `variable`).
 func exampleProduct(_ variable: String, package: String, product: String, file: String) -> String {
@@ -88,8 +89,9 @@ let customHost = exampleProduct("GRADWELL_CUSTOM_HOST", package: "examples/plugi
             try #require(status == 0, "cc: \(errors)")
             return library
         }
-        let otherVersion = try compile("future", "int gradwell_plugin_abi_version(void) { return 3; }\nint gradwell_plugin_register(void *r) { return 0; }\n")
-        let failing = try compile("failing", "int gradwell_plugin_abi_version(void) { return 2; }\nint gradwell_plugin_register(void *r) { return 3; }\n")
+        let version = PluginABI.version
+        let otherVersion = try compile("future", "int gradwell_plugin_abi_version(void) { return \(version + 1); }\nint gradwell_plugin_register(void *r) { return 0; }\n")
+        let failing = try compile("failing", "int gradwell_plugin_abi_version(void) { return \(version); }\nint gradwell_plugin_register(void *r) { return 3; }\n")
         let unrelated = try compile("unrelated", "int answer(void) { return 42; }\n")
         let notALibrary = directory.appendingPathComponent("text.so").path
         try "not a library".write(toFile: notALibrary, atomically: true, encoding: .utf8)
@@ -97,7 +99,7 @@ let customHost = exampleProduct("GRADWELL_CUSTOM_HOST", package: "examples/plugi
             (["--plugin", directory.appendingPathComponent("missing.so").path], "no such plugin library"),
             (["--plugin", notALibrary], "not a loadable shared library"),
             (["--plugin", unrelated], "does not export gradwell_plugin_abi_version"),
-            (["--plugin", otherVersion], "built against plugin ABI 3; this host speaks 2"),
+            (["--plugin", otherVersion], "built against plugin ABI \(version + 1); this host speaks \(version)"),
             (["--plugin", failing], "registration failed"),
             (["--plugin", lionPlugin, "--plugin", lionPlugin], "clashes with the one from plugin libLionPlugin.so"),
         ]

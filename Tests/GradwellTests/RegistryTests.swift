@@ -148,9 +148,9 @@ struct WrongScaleDefinition: LayerDefinition {
 
 struct ClashingAdam: Optimizer {
     static let name = "adam"
+    static let defaultLearningRate = 0.1
     static let parameters: [ParameterSpec] = []
-    var learningRate: Double { 0.1 }
-    var stateSlots: [String] { [] }
+    let slots: [StateSlot] = []
     init(config: ResolvedConfig) {}
     func update<T: Scalar>(_ parameter: inout Tensor<T>, gradient: Tensor<T>, state: inout [Tensor<T>], step: Int, learningRate: Double) {}
 }

@@ -247,13 +247,13 @@ public enum Conformance {
 
     static func optimizerChecks(_ entry: Registry.Entry, _ registry: Registry) throws -> [Check] {
         let config = try registry.resolve(minimalConfig(entry), kind: .optimizer, path: entry.name)
-        let optimizer = try registry.makeOptimizer(config)
+        let optimizer = try registry.makeOptimizer(config), rate = config.double("lr")
         // A convex quadratic ½Σ a_i (θ_i - c_i)², from θ = 0.
         let count = 16
         let a: [Double] = (0..<count).map { i in 1 + Double(i % 4) }
         let c: [Double] = (0..<count).map { i in Double(i % 5) / 5 - 0.4 }
         var theta = Tensor<Double>(rows: 1, columns: count)
-        var state = optimizer.stateSlots.map { _ in Tensor<Double>(rows: 1, columns: count) }
+        var state = optimizer.initialState(for: theta)
         func quadratic(_ t: Tensor<Double>) -> Double {
             var total = 0.0
             for i in 0..<count {
@@ -266,12 +266,12 @@ public enum Conformance {
         var gradient = Tensor<Double>(rows: 1, columns: count)
         for step in 1...500 {
             for i in 0..<count { gradient.storage[i] = a[i] * (theta.storage[i] - c[i]) }
-            optimizer.update(&theta, gradient: gradient, state: &state, step: step, learningRate: optimizer.learningRate)
+            optimizer.update(&theta, gradient: gradient, state: &state, step: step, learningRate: rate)
         }
         let end = quadratic(theta)
         var checks = [Check(name: "convex quadratic", passed: end.isFinite && end < start,
-                            detail: "cost \(start) -> \(end) after 500 steps at lr \(optimizer.learningRate)")]
-        checks.append(stateIsKept(optimizer, count: count, gradient: { i, t in a[i] * (t.storage[i] - c[i]) }))
+                            detail: "cost \(start) -> \(end) after 500 steps at lr \(rate)")]
+        checks.append(stateIsKept(optimizer, rate: rate, count: count, gradient: { i, t in a[i] * (t.storage[i] - c[i]) }))
         checks += referenceChecks(entry, registry)
 
         // Logistic regression on two blobs, then save/restore mid-way and compare with an uninterrupted run.
@@ -302,9 +302,9 @@ public enum Conformance {
         // The update follows the learning rate it is given (schedules change it every epoch).
         var full = Tensor<Double>(rows: 1, columns: count), half = full
         for i in 0..<count { gradient.storage[i] = a[i] * (full.storage[i] - c[i]) }
-        var fullState = optimizer.stateSlots.map { _ in Tensor<Double>(rows: 1, columns: count) }, halfState = fullState
-        optimizer.update(&full, gradient: gradient, state: &fullState, step: 1, learningRate: optimizer.learningRate)
-        optimizer.update(&half, gradient: gradient, state: &halfState, step: 1, learningRate: optimizer.learningRate / 2)
+        var fullState = optimizer.initialState(for: full), halfState = fullState
+        optimizer.update(&full, gradient: gradient, state: &fullState, step: 1, learningRate: rate)
+        optimizer.update(&half, gradient: gradient, state: &halfState, step: 1, learningRate: rate / 2)
         let follows = full.storage != half.storage
         checks.append(Check(name: "learning rate", passed: follows,
                             detail: follows ? "a step at lr/2 differs from one at lr" : "update ignores its learningRate argument (schedules would do nothing)"))
@@ -314,27 +314,27 @@ public enum Conformance {
     /// Every declared state slot must change under non-zero gradients: a slot that stays at its
     /// start was written to a copy and lost (an Adam that loses its moments still lowers a
     /// cost, ten times slower, so convergence alone does not show it).
-    static func stateIsKept(_ optimizer: any Optimizer, count: Int, gradient: (Int, Tensor<Double>) -> Double) -> Check {
-        guard !optimizer.stateSlots.isEmpty else { return Check(name: "state kept", passed: true, detail: "no state slots") }
+    static func stateIsKept(_ optimizer: any Optimizer, rate: Double, count: Int, gradient: (Int, Tensor<Double>) -> Double) -> Check {
+        guard !optimizer.slots.isEmpty else { return Check(name: "state kept", passed: true, detail: "no state slots") }
         var theta = Tensor<Double>(rows: 1, columns: count)
-        var state = optimizer.stateSlots.map { _ in Tensor<Double>(rows: 1, columns: count) }
+        var state = optimizer.initialState(for: theta)
         let initial = state
         var g = Tensor<Double>(rows: 1, columns: count)
         var history: [[[Double]]] = []
         for step in 1...5 {
             for i in 0..<count { g.storage[i] = gradient(i, theta) }
-            optimizer.update(&theta, gradient: g, state: &state, step: step, learningRate: optimizer.learningRate)
+            optimizer.update(&theta, gradient: g, state: &state, step: step, learningRate: rate)
             history.append(state.map(\.storage))
         }
-        let unchanged = optimizer.stateSlots.indices.filter { slot in
+        let unchanged = optimizer.slots.indices.filter { slot in
             history.allSatisfy { $0[slot] == initial[slot].storage }
         }
         guard unchanged.isEmpty else {
-            let names = unchanged.map { "'\(optimizer.stateSlots[$0])'" }.joined(separator: ", ")
+            let names = unchanged.map { "'\(optimizer.slots[$0].name)'" }.joined(separator: ", ")
             return Check(name: "state kept", passed: false,
                          detail: "state slot \(names) never changed over 5 steps with non-zero gradients: written to a copy of the state and lost?")
         }
-        return Check(name: "state kept", passed: true, detail: "every state slot (\(optimizer.stateSlots.joined(separator: ", "))) is updated")
+        return Check(name: "state kept", passed: true, detail: "every state slot (\(optimizer.slots.map(\.name).joined(separator: ", "))) is updated")
     }
 
     /// The optimizer's own reference trajectories (`Optimizer.references`), replayed in float64.
@@ -349,24 +349,25 @@ public enum Conformance {
         for (number, reference) in references.enumerated() {
             let name = references.count == 1 ? "reference trajectory" : "reference trajectory \(number + 1)"
             do {
-                let config = try registry.resolve(.object([ConfigEntry(key: "type", value: .string(entry.name))] + reference.config),
+                // Under the base's name: a preset's references are its base's (each names its settings).
+                let config = try registry.resolve(.object([ConfigEntry(key: "type", value: .string(type.name))] + reference.config),
                                                   kind: .optimizer, path: entry.name)
                 let optimizer = try registry.makeOptimizer(config)
                 let count = reference.initial.count
                 var theta = Tensor<Double>(rows: 1, columns: count)
                 theta.storage = reference.initial
-                var state = optimizer.stateSlots.map { _ in Tensor<Double>(rows: 1, columns: count) }
+                var state = optimizer.initialState(for: theta)
                 var failure: String?
                 for (index, (gradients, expected)) in zip(reference.gradients, reference.expected).enumerated() where failure == nil {
                     var g = Tensor<Double>(rows: 1, columns: count)
                     g.storage = gradients
-                    optimizer.update(&theta, gradient: g, state: &state, step: index + 1, learningRate: optimizer.learningRate)
+                    optimizer.update(&theta, gradient: g, state: &state, step: index + 1, learningRate: config.double("lr"))
                     for i in 0..<count where !(abs(theta.storage[i] - expected[i]) <= reference.tolerance * max(1, abs(expected[i]))) {
                         failure = "step \(index + 1), element \(i): got \(theta.storage[i]), the reference has \(expected[i])"
                         break
                     }
                 }
-                let settings = reference.config.map { "\($0.key) \($0.value.doubleValue.map { "\($0)" } ?? $0.value.stringValue ?? "?")" }.joined(separator: ", ")
+                let settings = reference.config.map { "\($0.key) \($0.value.doubleValue.map { "\($0)" } ?? $0.value.stringValue ?? $0.value.boolValue.map { "\($0)" } ?? "?")" }.joined(separator: ", ")
                 checks.append(Check(name: name, passed: failure == nil,
                                     detail: failure.map { "\($0) (\(settings))" }
                                         ?? "\(reference.expected.count) steps match within \(reference.tolerance) (\(settings))"))

@@ -227,9 +227,8 @@ private enum DataParallelSetting {
 /// The optimizer step over all parameters with the parameters shared out between the threads
 /// (whole tensors, the largest first to the least loaded thread): one hand-over for the whole
 /// update, where updating tensor by tensor hands over once per large tensor (cut into ranges)
-/// and runs the small ones on one thread. Used for the built-in optimizers only, which keep no
-/// state besides what they are handed, so two threads may update two parameters at once, and
-/// only when the tensors share out evenly (digits' layers; not mnist's, where one weight matrix
+/// and runs the small ones on one thread. Used for optimizers that declare
+/// `updatesParametersIndependently` (two threads may update two parameters at once), and only when the tensors share out evenly (digits' layers; not mnist's, where one weight matrix
 /// holds 85 % of the parameters and is better cut into ranges). Each parameter gets exactly the
 /// update it would get on one thread, so the results do not change.
 final class ParallelUpdate<T: Scalar>: ParallelJob, @unchecked Sendable {
@@ -247,10 +246,7 @@ final class ParallelUpdate<T: Scalar>: ParallelJob, @unchecked Sendable {
     /// Nil when the update is better done tensor by tensor.
     init?(optimizer: any Optimizer, parameters: [Parameter<T>]) {
         let parts = BLASThreads.parts
-        guard parts > 1, parameters.count >= parts,
-              optimizer is Adam || optimizer is AdamW || optimizer is RMSprop || optimizer is Adagrad
-                || optimizer is GradientDescent || optimizer is Momentum || optimizer is Nesterov
-        else { return nil }
+        guard parts > 1, parameters.count >= parts, type(of: optimizer).updatesParametersIndependently else { return nil }
         let sizes = parameters.map(\.value.count)
         let total = sizes.reduce(0, +)
         var load = [Int](repeating: 0, count: parts)

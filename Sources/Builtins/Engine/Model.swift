@@ -121,7 +121,7 @@ public final class Model<T: Scalar>: TrainableModel {
     public internal(set) var epochsTrained = 0
     /// The optimizer config whose state is kept; a `train` with another one starts fresh state.
     var optimizerConfig: ResolvedConfig?
-    /// Per parameter, the optimizer's state tensors (in `stateSlots` order).
+    /// Per parameter, the optimizer's state tensors (in `slots` order).
     var optimizerState: [[Tensor<T>]] = []
     var optimizerStep = 0
     var trainingWorkspace: Workspace<T>

@@ -20,7 +20,7 @@ public struct ModelSnapshot: Sendable {
     public struct OptimizerState: Sendable {
         public var config: ResolvedConfig
         public var step: Int
-        /// Per parameter (in `parameters` order), the state tensors in `stateSlots` order.
+        /// Per parameter (in `parameters` order), the state tensors in `slots` order.
         public var state: [[TensorValues]]
         public init(config: ResolvedConfig, step: Int, state: [[TensorValues]]) {
             self.config = config

@@ -59,8 +59,8 @@ extension Model {
                 previousEpochStart = epochStart
                 epochStart = (epoch > 0 ? epoch - 1 : nil, snapshot(), result.steps)
             }
-            let learningRate = plan.schedule?.learningRate(base: plan.optimizer.learningRate, epoch: epoch,
-                                                           totalEpochs: plan.epochs) ?? plan.optimizer.learningRate
+            let learningRate = plan.schedule?.learningRate(base: plan.learningRate, epoch: epoch,
+                                                           totalEpochs: plan.epochs) ?? plan.learningRate
             if plan.shuffle && batch < n { shuffle(&order, seed: plan.seed) }
             var epochCost = 0.0, epochPenalty = 0.0
             var start = 0
@@ -217,7 +217,7 @@ extension Model {
         optimizerConfig = plan.optimizerConfig
         optimizerStep = 0
         optimizerState = parameters.map { parameter in
-            plan.optimizer.stateSlots.map { _ in Tensor<T>(rows: parameter.value.rows, columns: parameter.value.columns) }
+            plan.optimizer.initialState(for: parameter.value)
         }
     }
 

@@ -10,6 +10,8 @@ public struct TrainingPlan {
     public var reportEvery: Int
     public var optimizerConfig: ResolvedConfig
     public var optimizer: any Optimizer
+    /// The base learning rate: the optimizer config's `lr`, which a schedule scales per epoch.
+    public var learningRate: Double { optimizerConfig.double("lr") }
     public var schedule: (any Schedule)?
     public var regularizers: [any Regularizer]
     public var clip: Clip?

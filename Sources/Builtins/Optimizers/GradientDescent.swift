@@ -4,12 +4,10 @@ import GradwellProtocols
 public struct GradientDescent: Optimizer {
     public static let name = "gd"
     public static let summary = "Gradient descent: θ ← θ - lr·g (batch, mini-batch or stochastic by batch_size)."
-    public static let parameters: [ParameterSpec] = [
-        .number("lr", default: 0.01, min: 0, exclusiveMin: true, "Learning rate."),
-    ]
-    public let learningRate: Double
-    public var stateSlots: [String] { [] }
-    public init(config: ResolvedConfig) { learningRate = config.double("lr") }
+    public static let defaultLearningRate = 0.01
+    public static let parameters: [ParameterSpec] = []
+    public let slots: [StateSlot] = []
+    public init(config: ResolvedConfig) {}
 
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func update<T: Scalar>(_ parameter: inout Tensor<T>, gradient: Tensor<T>, state: inout [Tensor<T>],

@@ -58,12 +58,14 @@ enum Methods {
         var entries: [ConfigEntry] = []
         for kind in ComponentKind.allCases {
             let components = (session.registry.entries[kind] ?? []).map { entry -> ConfigValue in
-                .object([
-                    "type": .string(entry.name),
-                    "summary": .string(entry.summary),
-                    "origin": .string(entry.origin),
-                    "params": .object(entry.parameters.map { ConfigEntry(key: $0.name, value: schemaValue($0)) }),
-                ])
+                var members: [ConfigEntry] = [
+                    ConfigEntry(key: "type", value: .string(entry.name)),
+                    ConfigEntry(key: "summary", value: .string(entry.summary)),
+                    ConfigEntry(key: "origin", value: .string(entry.origin)),
+                ]
+                if let base = entry.base { members.append(ConfigEntry(key: "preset_of", value: .string(base))) }
+                members.append(ConfigEntry(key: "params", value: .object(entry.parameters.map { ConfigEntry(key: $0.name, value: schemaValue($0)) })))
+                return .object(members)
             }
             entries.append(ConfigEntry(key: kind.pluralName, value: .array(components)))
         }

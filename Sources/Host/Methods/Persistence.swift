@@ -150,7 +150,7 @@ extension Methods {
         if let saved = try file.object("optimizer") {
             let config = try registry.resolve(saved.value("config") ?? .null, kind: .optimizer, path: "file.optimizer.config")
             // Each parameter's state holds the slots this optimizer keeps (Adam: m and v).
-            let slots = try registry.makeOptimizer(config).stateSlots.count
+            let slots = try registry.makeOptimizer(config).slots.count
             let state = try (saved.array("state") ?? []).enumerated().map { index, value in
                 let tensors = try tensors(value.arrayValue ?? [], path: "file.optimizer.state[\(index)]")
                 guard tensors.count == slots else {

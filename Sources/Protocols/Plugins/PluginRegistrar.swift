@@ -4,7 +4,7 @@ public enum PluginABI {
     /// The ABI a plugin is built against. Emitted into the plugin itself (never read from the
     /// host's library at run time, as a stored constant would be in an unoptimized build), so
     /// the host compares its own version with the one the plugin was compiled with.
-    @_alwaysEmitIntoClient public static var version: Int32 { 2 }
+    @_alwaysEmitIntoClient public static var version: Int32 { 3 }
     /// The C symbol returning the plugin's ABI version: `@_cdecl` of a `() -> Int32` function.
     public static let versionSymbol = "gradwell_plugin_abi_version"
     /// The C symbol that registers the plugin's components: `(UnsafeMutableRawPointer) -> Int32`.
@@ -30,6 +30,7 @@ public final class PluginRegistrar {
     public private(set) var schedules: [any Schedule.Type] = []
     public private(set) var losses: [any Loss.Type] = []
     public private(set) var generators: [any DataGenerator.Type] = []
+    public private(set) var presets: [Preset] = []
     /// Why registration failed, when it did.
     public private(set) var failure: String?
 
@@ -46,7 +47,7 @@ public final class PluginRegistrar {
     public func add(layers: [any LayerDefinition.Type] = [], initializers: [any Initializer.Type] = [],
                     regularizers: [any Regularizer.Type] = [], optimizers: [any Optimizer.Type] = [],
                     schedules: [any Schedule.Type] = [], losses: [any Loss.Type] = [],
-                    generators: [any DataGenerator.Type] = []) {
+                    generators: [any DataGenerator.Type] = [], presets: [Preset] = []) {
         self.layers += layers
         self.initializers += initializers
         self.regularizers += regularizers
@@ -54,6 +55,7 @@ public final class PluginRegistrar {
         self.schedules += schedules
         self.losses += losses
         self.generators += generators
+        self.presets += presets
     }
 
     /// Runs `body`, turning a thrown error into a failure the host reports; returns the
@@ -71,6 +73,6 @@ public final class PluginRegistrar {
     /// The registry extended with everything registered here, under `origin`.
     public func extending(_ registry: Registry, origin: String) throws -> Registry {
         try registry.adding(layers: layers, initializers: initializers, regularizers: regularizers, optimizers: optimizers,
-                            schedules: schedules, losses: losses, generators: generators, origin: origin)
+                            schedules: schedules, losses: losses, generators: generators, presets: presets, origin: origin)
     }
 }

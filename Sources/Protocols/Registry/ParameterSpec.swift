@@ -60,6 +60,11 @@ public struct ParameterSpec: Sendable {
         ParameterSpec(name, .boolean, default: .bool(value), summary: summary)
     }
 
+    /// The `lr` the registry gives every optimizer (see `Optimizer.defaultLearningRate`).
+    public static func learningRate(default value: Double) -> ParameterSpec {
+        .number("lr", default: value, min: 0, exclusiveMin: true, "Learning rate (a schedule scales it per epoch).")
+    }
+
     public static func choice(_ name: String, _ choices: [String], default value: String?, family: String? = nil,
                               _ summary: String = "") -> ParameterSpec {
         var spec = ParameterSpec(name, .string(choices: choices), default: value.map { .string($0) }, summary: summary)

@@ -11,6 +11,8 @@ public struct Registry: @unchecked Sendable {
         public var summary: String
         /// "builtin", or the plugin that registered it.
         public var origin: String
+        /// For a preset (`adamw`), the component it sets up (`adam`).
+        public var base: String? = nil
         fileprivate var type: Any.Type
     }
 
@@ -28,6 +30,7 @@ public struct Registry: @unchecked Sendable {
                        schedules: [any Schedule.Type] = [],
                        losses: [any Loss.Type] = [],
                        generators: [any DataGenerator.Type] = [],
+                       presets: [Preset] = [],
                        origin: String = "builtin") throws -> Registry {
         var copy = self
         let groups: [(ComponentKind, [any ComponentDescription.Type])] = [
@@ -43,12 +46,52 @@ public struct Registry: @unchecked Sendable {
                                ConfigEntry(key: "origins", value: .array([.string(existing.origin), .string(origin)]))])
                 }
                 try Self.checkSchema(kind, type.name, type.parameters, origin: origin)
+                var parameters = type.parameters
+                if let optimizer = type as? any Optimizer.Type {
+                    guard !parameters.contains(where: { $0.name == "lr" }) else {
+                        throw GradwellError(.invalidParams, "optimizer '\(type.name)' from \(origin) declares 'lr', which the registry "
+                            + "gives every optimizer: declare `static let defaultLearningRate` instead",
+                            data: [ConfigEntry(key: "name", value: .string(type.name))])
+                    }
+                    parameters.insert(.learningRate(default: optimizer.defaultLearningRate), at: 0)
+                    try Self.checkSchema(kind, type.name, parameters, origin: origin)
+                }
                 copy.entries[kind, default: []].append(
-                    Entry(kind: kind, name: type.name, parameters: type.parameters, summary: type.summary,
+                    Entry(kind: kind, name: type.name, parameters: parameters, summary: type.summary,
                           origin: origin, type: type))
             }
         }
+        for preset in presets { try copy.add(preset, origin: origin) }
         return copy
+    }
+
+    /// Registers `preset` right after the component it sets up, with that component's schema
+    /// and the preset's defaults.
+    private mutating func add(_ preset: Preset, origin: String) throws {
+        let kind = preset.kind
+        func refuse(_ problem: String) -> GradwellError {
+            GradwellError(.invalidParams, "\(kind.rawValue) '\(preset.name)' from \(origin): \(problem)",
+                          data: [ConfigEntry(key: "name", value: .string(preset.name))])
+        }
+        if let existing = entry(kind, preset.name) {
+            throw refuse("clashes with the one from \(existing.origin)")
+        }
+        guard let position = entries[kind]?.firstIndex(where: { $0.name == preset.base }) else {
+            throw refuse("presets '\(preset.base)', which is not registered")
+        }
+        var base = entries[kind]![position]
+        for setting in preset.defaults {
+            guard let index = base.parameters.firstIndex(where: { $0.name == setting.key }) else {
+                throw refuse("sets '\(setting.key)', which '\(preset.base)' does not have")
+            }
+            _ = try check(setting.value, against: base.parameters[index], path: "\(preset.name).\(setting.key)")
+            base.parameters[index].defaultValue = setting.value
+        }
+        base.name = preset.name
+        base.summary = preset.summary
+        base.origin = origin
+        base.base = preset.base
+        entries[kind]!.insert(base, at: position + 1 + entries[kind]![(position + 1)...].prefix { $0.base == preset.base }.count)
     }
 
     /// A component's schema must be usable from a request: named parameters, once each, none
@@ -195,7 +238,11 @@ public struct Registry: @unchecked Sendable {
     public func makeRegularizer(_ config: ResolvedConfig) throws -> any Regularizer { try type(config, (any Regularizer.Type).self).init(config: config, registry: self) }
     /// The registered optimizer type named `name` (for its static members, such as `references`).
     public func optimizerType(_ name: String) -> (any Optimizer.Type)? { entry(.optimizer, name)?.type as? any Optimizer.Type }
-    public func makeOptimizer(_ config: ResolvedConfig) throws -> any Optimizer { try type(config, (any Optimizer.Type).self).init(config: config, registry: self) }
+    /// The optimizer `config` names, built from its config without `lr` (the rate of each step
+    /// is an argument of `update`; `config.double("lr")` is the base rate a schedule scales).
+    public func makeOptimizer(_ config: ResolvedConfig) throws -> any Optimizer {
+        try type(config, (any Optimizer.Type).self).init(config: config.removing("lr"), registry: self)
+    }
     public func makeSchedule(_ config: ResolvedConfig) throws -> any Schedule { try type(config, (any Schedule.Type).self).init(config: config, registry: self) }
     public func makeLoss(_ config: ResolvedConfig) throws -> any Loss { try type(config, (any Loss.Type).self).init(config: config, registry: self) }
     public func makeGenerator(_ config: ResolvedConfig) throws -> any DataGenerator { try type(config, (any DataGenerator.Type).self).init(config: config, registry: self) }

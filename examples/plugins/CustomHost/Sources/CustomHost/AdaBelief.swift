@@ -6,19 +6,17 @@ import GradwellProtocols
 struct AdaBelief: Optimizer {
     static let name = "adabelief"
     static let summary = "AdaBelief (Zhuang et al. 2020): Adam with s = β2·s + (1-β2)·(g - m)² + ε."
+    static let defaultLearningRate = 1e-3
     static let parameters: [ParameterSpec] = [
-        .number("lr", default: 1e-3, min: 0, exclusiveMin: true, "Learning rate."),
         .number("beta1", default: 0.9, min: 0, max: 1, exclusiveMax: true, "Decay of the gradient average."),
         .number("beta2", default: 0.999, min: 0, max: 1, exclusiveMax: true, "Decay of the belief average."),
         .number("epsilon", default: 1e-16, min: 0, exclusiveMin: true, "Added to s and to the denominator."),
     ]
-    let learningRate: Double
+    let slots = [StateSlot("m"), StateSlot("s")]
     let beta1: Double, beta2: Double, epsilon: Double
-    var stateSlots: [String] { ["m", "s"] }
 
     init(config: ResolvedConfig) {
-        learningRate = config.double("lr"); beta1 = config.double("beta1")
-        beta2 = config.double("beta2"); epsilon = config.double("epsilon")
+        beta1 = config.double("beta1"); beta2 = config.double("beta2"); epsilon = config.double("epsilon")
     }
 
     func update<T: Scalar>(_ parameter: inout Tensor<T>, gradient: Tensor<T>, state: inout [Tensor<T>],

@@ -4,17 +4,16 @@ import GradwellProtocols
 public struct Lion: Optimizer {
     public static let name = "lion"
     public static let summary = "Lion (Chen et al. 2023): the sign of interpolated momentum, with decoupled decay."
+    public static let defaultLearningRate = 1e-4  // about 10x smaller than Adam's
     public static let parameters: [ParameterSpec] = [
-        .number("lr", default: 1e-4, min: 0, exclusiveMin: true, "Learning rate (about 10x smaller than Adam's)."),
         .number("beta1", default: 0.9, min: 0, max: 1, exclusiveMax: true, "Interpolation for the update."),
         .number("beta2", default: 0.99, min: 0, max: 1, exclusiveMax: true, "Decay of the momentum."),
         .number("weight_decay", default: 0, min: 0, "Decoupled weight decay."),
     ]
-    public let learningRate: Double, beta1: Double, beta2: Double, weightDecay: Double
-    public var stateSlots: [String] { ["m"] }
+    public let slots = [StateSlot("m")]
+    let beta1: Double, beta2: Double, weightDecay: Double
     public init(config: ResolvedConfig) {
-        learningRate = config.double("lr"); beta1 = config.double("beta1")
-        beta2 = config.double("beta2"); weightDecay = config.double("weight_decay")
+        beta1 = config.double("beta1"); beta2 = config.double("beta2"); weightDecay = config.double("weight_decay")
     }
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func update<T: Scalar>(_ parameter: inout Tensor<T>, gradient: Tensor<T>, state: inout [Tensor<T>],
