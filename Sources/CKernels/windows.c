@@ -87,3 +87,28 @@ IM2COL(gw_im2col_f64, double)
     }
 COL2IM(gw_col2im_f32, float)
 COL2IM(gw_col2im_f64, double)
+
+void gw_bias_relu(void *x, const void *bias, ptrdiff_t rows, ptrdiff_t columns, double slope, int leaky, int f64) {
+    if (f64) gw_bias_relu_f64(x, bias, rows, columns, slope, leaky);
+    else gw_bias_relu_f32(x, bias, rows, columns, (float)slope, leaky);
+}
+
+void gw_relu_backward(const void *a, const void *g, void *out, ptrdiff_t count, double slope, int leaky, int f64) {
+    if (f64) gw_relu_backward_f64(a, g, out, count, slope, leaky);
+    else gw_relu_backward_f32(a, g, out, count, (float)slope, leaky);
+}
+
+void gw_column_sums(const void *x, void *sums, ptrdiff_t rows, ptrdiff_t columns, int f64) {
+    if (f64) gw_column_sums_f64(x, sums, rows, columns);
+    else gw_column_sums_f32(x, sums, rows, columns);
+}
+
+void gw_im2col(const void *x, void *cols, ptrdiff_t rows, const struct gw_window *g, int f64) {
+    if (f64) gw_im2col_f64(x, cols, rows, g);
+    else gw_im2col_f32(x, cols, rows, g);
+}
+
+void gw_col2im(const void *cols, void *x, ptrdiff_t rows, const struct gw_window *g, int f64) {
+    if (f64) gw_col2im_f64(cols, x, rows, g);
+    else gw_col2im_f32(cols, x, rows, g);
+}

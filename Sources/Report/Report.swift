@@ -16,81 +16,56 @@ import Foundation
 
 /// One training in a run log, as the report draws it.
 package struct ReportTraining: Sendable {
-    package var request: String
-    package var model: String
-    package var data: String
+    package var request = ""
+    package var model = "?"
+    package var data = "?"
     /// The epoch of each metric notification, as logged (0-based).
-    package var epochs: [Int]
+    package var epochs: [Int] = []
     /// Aligned with `epochs`.
-    package var cost: [Double]
+    package var cost: [Double] = []
     /// Aligned with `epochs`; nil where the notification had no `val_cost`.
-    package var validationCost: [Double?]
+    package var validationCost: [Double?] = []
     /// Aligned with `epochs`; drawn only when it takes more than one value.
-    package var learningRate: [Double]
+    package var learningRate: [Double] = []
     /// Per layer, per reported epoch (aligned with `epochs`; `.nan` where a value is missing).
-    package var layerGradientNorms: [[Double]]
+    package var layerGradientNorms: [[Double]] = []
     package var accuracy: Double?
     package var boundary: ReportBoundary?
 
-    package init(request: String, model: String, data: String, epochs: [Int], cost: [Double], validationCost: [Double?], learningRate: [Double], layerGradientNorms: [[Double]], accuracy: Double?, boundary: ReportBoundary?) {
-        self.request = request
-        self.model = model
-        self.data = data
-        self.epochs = epochs
-        self.cost = cost
-        self.validationCost = validationCost
-        self.learningRate = learningRate
-        self.layerGradientNorms = layerGradientNorms
-        self.accuracy = accuracy
-        self.boundary = boundary
-    }
+    package init() {}
 }
 
 /// The decision boundary of a 2-feature model: a grid of P(class 1) (or class index) and the points.
 package struct ReportBoundary: Sendable {
     /// Grid abscissae (feature 0), ascending.
-    package var xs: [Double]
+    package var xs: [Double] = []
     /// Grid ordinates (feature 1), ascending.
-    package var ys: [Double]
+    package var ys: [Double] = []
     /// `values[row][col]` is the model's output at `(xs[col], ys[row])`: P(class 1) in [0, 1]
     /// when `classes <= 2`, the predicted class index otherwise.
-    package var values: [[Double]]
-    package var classes: Int
-    package var trainPoints: [(x: Double, y: Double, label: Int)]
-    package var testPoints: [(x: Double, y: Double, label: Int)]
+    package var values: [[Double]] = []
+    package var classes = 2
+    package var trainPoints: [(x: Double, y: Double, label: Int)] = []
+    package var testPoints: [(x: Double, y: Double, label: Int)] = []
 
-    package init(xs: [Double], ys: [Double], values: [[Double]], classes: Int, trainPoints: [(x: Double, y: Double, label: Int)], testPoints: [(x: Double, y: Double, label: Int)]) {
-        self.xs = xs
-        self.ys = ys
-        self.values = values
-        self.classes = classes
-        self.trainPoints = trainPoints
-        self.testPoints = testPoints
-    }
+    package init() {}
 }
 
 /// One hyperparameter search in a run log.
 package struct ReportSearch: Sendable {
-    package var request: String
+    package var request = ""
     /// "random" or "grid".
-    package var strategy: String
+    package var strategy = "random"
     /// The objective's metric, used as the y axis title (e.g. "accuracy", "cost").
-    package var metric: String
+    package var metric = "objective"
     /// `index` is the trial's index in the search; `objective` is nil for a diverged trial.
-    package var trials: [(index: Int, config: [(String, Double)], objective: Double?)]
+    package var trials: [(index: Int, config: [(String, Double)], objective: Double?)] = []
     /// Dotted keys searched on a log scale (drawn on a log x axis).
-    package var logScaled: Set<String>
+    package var logScaled: Set<String> = []
     /// The `index` of the best trial, if any.
     package var best: Int?
 
-    package init(request: String, strategy: String, metric: String, trials: [(index: Int, config: [(String, Double)], objective: Double?)], logScaled: Set<String>, best: Int?) {
-        self.request = request
-        self.strategy = strategy
-        self.metric = metric
-        self.trials = trials
-        self.logScaled = logScaled
-        self.best = best
-    }
+    package init() {}
 }
 
 package enum Report {

@@ -42,62 +42,63 @@ public struct RandomInitializer: Initializer {
     public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { scale * scale }
 }
 
-/// Normal with standard deviation sqrt(2 / fanIn) (He et al. 2015), for ReLU networks.
-public struct HeInitializer: Initializer {
-    public static let name = "he"
-    public static let summary = "Normal, std sqrt(2/fan_in) (He et al. 2015)."
-    public static let parameters: [ParameterSpec] = []
-    public init(config: ResolvedConfig) {}
+/// He, Xavier and Glorot are one rule (Keras's VarianceScaling): weights of variance
+/// `numerator / fan`, drawn from a normal, or from a uniform in ±sqrt(3·numerator / fan).
+public protocol VarianceScaling: Initializer {
+    /// 2 for He and Glorot, 1 for the course's Xavier.
+    static var numerator: Double { get }
+    /// fan_in alone, or fan_in + fan_out (Glorot's average of the two, with numerator 2).
+    static var addsFanOut: Bool { get }
+    static var uniform: Bool { get }
+}
+
+extension VarianceScaling {
+    public static var parameters: [ParameterSpec] { [] }
+
+    private static func fan(_ fanIn: Int, _ fanOut: Int) -> Double { Double(addsFanOut ? fanIn + fanOut : fanIn) }
+
     public func fill<T: Scalar>(_ weights: inout Tensor<T>, fanIn: Int, fanOut: Int, random: inout RandomStream) {
-        fillNormal(&weights, scale: (2.0 / Double(fanIn)).squareRoot(), random: &random)
+        let fan = Self.fan(fanIn, fanOut)
+        if Self.uniform {
+            fillUniform(&weights, limit: (3 * Self.numerator / fan).squareRoot(), random: &random)
+        } else {
+            fillNormal(&weights, scale: (Self.numerator / fan).squareRoot(), random: &random)
+        }
     }
-    public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { 2.0 / Double(fanIn) }
+    public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { Self.numerator / Self.fan(fanIn, fanOut) }
+}
+
+/// Normal with standard deviation sqrt(2 / fanIn) (He et al. 2015), for ReLU networks.
+public struct HeInitializer: VarianceScaling {
+    public static let name = "he", numerator = 2.0, addsFanOut = false, uniform = false
+    public static let summary = "Normal, std sqrt(2/fan_in) (He et al. 2015)."
+    public init(config: ResolvedConfig) {}
 }
 
 /// Normal with standard deviation sqrt(1 / fanIn), the course's "Xavier" for tanh networks.
-public struct XavierInitializer: Initializer {
-    public static let name = "xavier"
+public struct XavierInitializer: VarianceScaling {
+    public static let name = "xavier", numerator = 1.0, addsFanOut = false, uniform = false
     public static let summary = "Normal, std sqrt(1/fan_in) (the course's Xavier initialization)."
-    public static let parameters: [ParameterSpec] = []
     public init(config: ResolvedConfig) {}
-    public func fill<T: Scalar>(_ weights: inout Tensor<T>, fanIn: Int, fanOut: Int, random: inout RandomStream) {
-        fillNormal(&weights, scale: (1.0 / Double(fanIn)).squareRoot(), random: &random)
-    }
-    public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { 1.0 / Double(fanIn) }
 }
 
 /// Normal with standard deviation sqrt(2 / (fanIn + fanOut)) (Glorot and Bengio 2010).
-public struct GlorotInitializer: Initializer {
-    public static let name = "glorot"
+public struct GlorotInitializer: VarianceScaling {
+    public static let name = "glorot", numerator = 2.0, addsFanOut = true, uniform = false
     public static let summary = "Normal, std sqrt(2/(fan_in+fan_out)) (Glorot and Bengio 2010)."
-    public static let parameters: [ParameterSpec] = []
     public init(config: ResolvedConfig) {}
-    public func fill<T: Scalar>(_ weights: inout Tensor<T>, fanIn: Int, fanOut: Int, random: inout RandomStream) {
-        fillNormal(&weights, scale: (2.0 / Double(fanIn + fanOut)).squareRoot(), random: &random)
-    }
-    public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { 2.0 / Double(fanIn + fanOut) }
 }
 
 /// Uniform in ±sqrt(6 / fanIn): the same variance as `he` (He et al. 2015).
-public struct HeUniformInitializer: Initializer {
-    public static let name = "he_uniform"
+public struct HeUniformInitializer: VarianceScaling {
+    public static let name = "he_uniform", numerator = 2.0, addsFanOut = false, uniform = true
     public static let summary = "Uniform in ±sqrt(6/fan_in) (He et al. 2015)."
-    public static let parameters: [ParameterSpec] = []
     public init(config: ResolvedConfig) {}
-    public func fill<T: Scalar>(_ weights: inout Tensor<T>, fanIn: Int, fanOut: Int, random: inout RandomStream) {
-        fillUniform(&weights, limit: (6.0 / Double(fanIn)).squareRoot(), random: &random)
-    }
-    public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { 2.0 / Double(fanIn) }
 }
 
 /// Uniform in ±sqrt(6 / (fanIn + fanOut)) (Glorot and Bengio 2010).
-public struct GlorotUniformInitializer: Initializer {
-    public static let name = "glorot_uniform"
+public struct GlorotUniformInitializer: VarianceScaling {
+    public static let name = "glorot_uniform", numerator = 2.0, addsFanOut = true, uniform = true
     public static let summary = "Uniform in ±sqrt(6/(fan_in+fan_out)) (Glorot and Bengio 2010)."
-    public static let parameters: [ParameterSpec] = []
     public init(config: ResolvedConfig) {}
-    public func fill<T: Scalar>(_ weights: inout Tensor<T>, fanIn: Int, fanOut: Int, random: inout RandomStream) {
-        fillUniform(&weights, limit: (6.0 / Double(fanIn + fanOut)).squareRoot(), random: &random)
-    }
-    public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { 2.0 / Double(fanIn + fanOut) }
 }

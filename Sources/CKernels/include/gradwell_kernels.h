@@ -79,4 +79,13 @@ int gw_small_sgemm(int transpose_a, int transpose_b, ptrdiff_t m, ptrdiff_t n, p
 // "libxsmm 1.17.0" or "openblas": what small float32 products run on.
 const char *gw_small_gemm_library(void);
 
+// The kernels above by element type (`f64` non-zero: double, else float), so Swift binds each
+// kernel once for both types. Scalars are passed as double and narrowed exactly (they are
+// float values when `f64` is zero).
+void gw_bias_relu(void *x, const void *bias, ptrdiff_t rows, ptrdiff_t columns, double slope, int leaky, int f64);
+void gw_relu_backward(const void *a, const void *g, void *out, ptrdiff_t count, double slope, int leaky, int f64);
+void gw_column_sums(const void *x, void *sums, ptrdiff_t rows, ptrdiff_t columns, int f64);
+void gw_im2col(const void *x, void *cols, ptrdiff_t rows, const struct gw_window *g, int f64);
+void gw_col2im(const void *cols, void *x, ptrdiff_t rows, const struct gw_window *g, int f64);
+
 #endif

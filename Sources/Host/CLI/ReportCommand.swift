@@ -1,4 +1,5 @@
 import Foundation
+import GradwellBuiltins
 import GradwellProtocols
 import GradwellReport
 #if canImport(Glibc)
@@ -58,7 +59,7 @@ struct ReportCommand {
         // Requests the log shows cancelled stop where they stopped; SIGINT/SIGTERM end the report.
         let cancellations = RecordedCancellations(recorded: messages)
         let dispatcher = Dispatcher(session: session, emit: { _ in }, isCancelled: { cancellations.isCancelled($0) })
-        var boundaries: [String: ConfigValue] = [:]
+        var boundaries: [String: DecisionBoundary] = [:]
         var testSets: [String: String] = [:]          // model -> a set it was evaluated on besides its training set
         var trainSets: [String: String] = [:]
         for key in order {
@@ -79,10 +80,10 @@ struct ReportCommand {
             let params = request["params"] ?? .object([])
             if method == "train", responses[key]?["result"] != nil, let model = params["model"]?.stringValue {
                 trainSets[model] = params["data"]?.stringValue
-                let boundaryParams = ConfigValue.object(["model": .string(model), "data": params["data"] ?? .null, "resolution": 80])
-                if let parsed = try? Params(boundaryParams),
-                   let value = try? Methods.modelBoundary(session, parsed, RequestContext(id: .null, notify: { _, _ in }, isCancelled: { false })) {
-                    boundaries[key] = value
+                if let trained = session.models[model], trained.inputUnits == 2, let name = params["data"]?.stringValue,
+                   let data = session.datasets[name], data.featureCount == 2, data.count > 0 {
+                    let plane = DecisionBoundary.Plane(around: data)
+                    if plane.problem == nil { boundaries[key] = DecisionBoundary(model: trained, plane: plane, resolution: 80) }
                 }
             }
             if method == "evaluate", let model = params["model"]?.stringValue, let data = params["data"]?.stringValue,
@@ -100,19 +101,21 @@ struct ReportCommand {
                 let reported = metrics[key] ?? []
                 let layerCount = reported.compactMap { $0["layers"]?.arrayValue?.count }.max() ?? 0
                 let model = params["model"]?.stringValue ?? "?"
-                var training = ReportTraining(
-                    request: key, model: model, data: params["data"]?.stringValue ?? "?",
-                    epochs: reported.map { $0["epoch"]?.intValue ?? 0 },
-                    cost: reported.map { $0["cost"]?.doubleValue ?? .nan },
-                    validationCost: reported.map { $0["val_cost"]?.doubleValue },
-                    learningRate: reported.map { $0["lr"]?.doubleValue ?? .nan },
-                    layerGradientNorms: (0..<layerCount).map { layer in
-                        reported.map { metric -> Double in
-                            let items = metric["layers"]?.arrayValue ?? []
-                            return layer < items.count ? items[layer]["grad_norm"]?.doubleValue ?? .nan : .nan
-                        }
-                    },
-                    accuracy: responses[key]?["result"]?["accuracy"]?.doubleValue, boundary: nil)
+                var training = ReportTraining()
+                training.request = key
+                training.model = model
+                training.data = params["data"]?.stringValue ?? "?"
+                training.epochs = reported.map { $0["epoch"]?.intValue ?? 0 }
+                training.cost = reported.map { $0["cost"]?.doubleValue ?? .nan }
+                training.validationCost = reported.map { $0["val_cost"]?.doubleValue }
+                training.learningRate = reported.map { $0["lr"]?.doubleValue ?? .nan }
+                training.layerGradientNorms = (0..<layerCount).map { layer in
+                    reported.map { metric -> Double in
+                        let items = metric["layers"]?.arrayValue ?? []
+                        return layer < items.count ? items[layer]["grad_norm"]?.doubleValue ?? .nan : .nan
+                    }
+                }
+                training.accuracy = responses[key]?["result"]?["accuracy"]?.doubleValue
                 if let boundary = boundaries[key] {
                     training.boundary = reportBoundary(boundary, train: training.data, test: testSets[model])
                 }
@@ -124,11 +127,14 @@ struct ReportCommand {
                      config: (trial["config"]?.objectEntries ?? []).compactMap { entry in entry.value.doubleValue.map { (entry.key, $0) } },
                      objective: trial["objective"]?.doubleValue)
                 }.sorted { $0.index < $1.index }
-                searches.append(ReportSearch(
-                    request: key, strategy: result["strategy"]?.stringValue ?? "random",
-                    metric: result["objective"]?["metric"]?.stringValue ?? "objective", trials: trials,
-                    logScaled: Set(space.filter { $0.value["type"]?.stringValue?.hasPrefix("log") == true }.map(\.key)),
-                    best: result["best"]?["index"]?.intValue))
+                var search = ReportSearch()
+                search.request = key
+                search.strategy = result["strategy"]?.stringValue ?? "random"
+                search.metric = result["objective"]?["metric"]?.stringValue ?? "objective"
+                search.trials = trials
+                search.logScaled = Set(space.filter { $0.value["type"]?.stringValue?.hasPrefix("log") == true }.map(\.key))
+                search.best = result["best"]?["index"]?.intValue
+                searches.append(search)
             }
         }
 
@@ -151,16 +157,19 @@ struct ReportCommand {
         return 0
     }
 
-    private func reportBoundary(_ value: ConfigValue, train: String, test: String?) -> ReportBoundary {
+    private func reportBoundary(_ boundary: DecisionBoundary, train: String, test: String?) -> ReportBoundary {
         func points(_ name: String?) -> [(x: Double, y: Double, label: Int)] {
             guard let name, let data = session.datasets[name], data.featureCount == 2 else { return [] }
             let raw = data.originalFeatures ?? data.features
             return (0..<data.count).map { (raw[2 * $0], raw[2 * $0 + 1], Int(data.targets[$0 * data.targetColumns])) }
         }
-        return ReportBoundary(
-            xs: value["xs"]?.arrayValue?.compactMap(\.doubleValue) ?? [],
-            ys: value["ys"]?.arrayValue?.compactMap(\.doubleValue) ?? [],
-            values: value["values"]?.arrayValue?.map { $0.arrayValue?.map { $0.doubleValue ?? .nan } ?? [] } ?? [],
-            classes: value["classes"]?.intValue ?? 2, trainPoints: points(train), testPoints: points(test))
+        var report = ReportBoundary()
+        report.xs = boundary.xs
+        report.ys = boundary.ys
+        report.values = boundary.values
+        report.classes = boundary.classes
+        report.trainPoints = points(train)
+        report.testPoints = points(test)
+        return report
     }
 }

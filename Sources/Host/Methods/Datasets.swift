@@ -124,48 +124,13 @@ extension Methods {
             throw GradwellError.invalid(params.field("stratify"), expected: "false: data set '\(source.name)' has no class labels", got: "true")
         }
         var random = RandomStream.make(try params.rng(), seed: try params.seed(), path: [0x7370_6c69_74])  // "split"
-        let shuffle = try params.bool("shuffle", default: true)
-        // Groups are split separately (one group unless stratified), each by cumulative rounding.
-        var groups: [[Int]] = []
-        if stratify {
-            var byClass: [Int: [Int]] = [:]
-            for row in 0..<source.count { byClass[Int(source.targets[row]), default: []].append(row) }
-            groups = byClass.keys.sorted().map { byClass[$0]! }
-        } else {
-            groups = [Array(0..<source.count)]
+        let subsets = source.split(into: parts, stratify: stratify, shuffle: try params.bool("shuffle", default: true), random: &random)
+        if let empty = subsets.firstIndex(where: { $0.count == 0 }) {
+            throw GradwellError.invalid(into.field(parts[empty].name), expected: "a fraction large enough for at least one of \(source.count) rows",
+                                        got: "\(parts[empty].fraction)")
         }
-        var assigned = Array(repeating: [Int](), count: parts.count)
-        for var group in groups {
-            if shuffle { random.shuffle(&group) }
-            var cumulative = 0.0, start = 0
-            for (index, part) in parts.enumerated() {
-                cumulative += part.fraction
-                let end = index == parts.count - 1 ? group.count : Int((cumulative * Double(group.count)).rounded())
-                assigned[index].append(contentsOf: group[start..<max(start, end)])
-                start = max(start, end)
-            }
-        }
-        if stratify && shuffle { for i in assigned.indices { random.shuffle(&assigned[i]) } }
-        for (index, part) in parts.enumerated() where assigned[index].isEmpty {
-            throw GradwellError.invalid(into.field(part.name), expected: "a fraction large enough for at least one of \(source.count) rows",
-                                        got: "\(part.fraction)")
-        }
-        var sets: [ConfigValue] = []
-        for (index, part) in parts.enumerated() {
-            let rows = assigned[index]
-            var subset = Dataset(name: part.name,
-                                 features: rows.flatMap { source.features[($0 * source.featureCount)..<(($0 + 1) * source.featureCount)] },
-                                 featureCount: source.featureCount,
-                                 targets: rows.flatMap { source.targets[($0 * source.targetColumns)..<(($0 + 1) * source.targetColumns)] },
-                                 targetColumns: source.targetColumns)
-            subset.classCount = source.classCount
-            subset.normalization = source.normalization
-            if let original = source.originalFeatures {
-                subset.originalFeatures = rows.flatMap { original[($0 * source.featureCount)..<(($0 + 1) * source.featureCount)] }
-            }
-            session.replaceDataset(part.name, with: subset)
-            sets.append(describe(subset))
-        }
+        for subset in subsets { session.replaceDataset(subset.name, with: subset) }
+        let sets = subsets.map(describe)
         return .object(["source": .string(source.name), "sets": .array(sets)])
     }
 

@@ -14,7 +14,6 @@ extension Methods {
 
     static func modelSpecification(_ params: Params, registry: Registry, session: Session) throws -> ModelSpecification {
         let inputShape = try Self.inputShape(params)
-        let input = Shape.units(inputShape)
         guard let layerValues = try params.array("layers") else {
             throw GradwellError.missing(params.field("layers"), expected: "an array of layers")
         }
@@ -214,50 +213,29 @@ extension Methods {
             throw GradwellError.invalid(params.field("model"), expected: "a model with 2 input features", got: "\(model.inputUnits)")
         }
         let resolution = try params.int("resolution", default: 100, min: 2, max: 1000)
-        var bounds = (xMin: -1.0, xMax: 1.0, yMin: -1.0, yMax: 1.0)
+        var plane = DecisionBoundary.Plane()
         if params.has("data") {
             let data = try session.dataset(params, "data")
             guard data.featureCount == 2, data.count > 0 else {
                 throw GradwellError.invalid(params.field("data"), expected: "a data set with 2 features", got: "\(data.featureCount)")
             }
-            // Data sets hold normalized features when normalized; the plane is in raw units.
-            let raw = data.originalFeatures ?? data.features
-            let xs = stride(from: 0, to: raw.count, by: 2).map { raw[$0] }, ys = stride(from: 1, to: raw.count, by: 2).map { raw[$0] }
-            let padX = max((xs.max()! - xs.min()!) * 0.1, 1e-3), padY = max((ys.max()! - ys.min()!) * 0.1, 1e-3)
-            bounds = (xs.min()! - padX, xs.max()! + padX, ys.min()! - padY, ys.max()! + padY)
+            plane = DecisionBoundary.Plane(around: data)
         }
-        bounds.xMin = try params.double("x_min", default: bounds.xMin)
-        bounds.xMax = try params.double("x_max", default: bounds.xMax)
-        bounds.yMin = try params.double("y_min", default: bounds.yMin)
-        bounds.yMax = try params.double("y_max", default: bounds.yMax)
-        guard bounds.xMin < bounds.xMax, bounds.yMin < bounds.yMax else {
-            throw GradwellError.invalid(params.field("x_max"), expected: "x_min < x_max and y_min < y_max")
-        }
-        // The grid steps through the range: its width must be a finite number too.
-        guard (bounds.xMax - bounds.xMin).isFinite, (bounds.yMax - bounds.yMin).isFinite else {
-            let field = (bounds.xMax - bounds.xMin).isFinite ? "y_max" : "x_max"
-            throw GradwellError.invalid(params.field(field), expected: "a plane whose widths x_max − x_min and y_max − y_min are finite")
-        }
-        let xs = (0..<resolution).map { bounds.xMin + (bounds.xMax - bounds.xMin) * Double($0) / Double(resolution - 1) }
-        let ys = (0..<resolution).map { bounds.yMin + (bounds.yMax - bounds.yMin) * Double($0) / Double(resolution - 1) }
-        var features: [Double] = []
-        features.reserveCapacity(2 * resolution * resolution)
-        for y in ys { for x in xs { features.append(x); features.append(y) } }
-        let prediction = model.predict(features: features, rows: resolution * resolution)
-        let softmax = model.loss.fusedActivation == .softmax
-        let values: [[ConfigValue]] = (0..<resolution).map { row in
-            (0..<resolution).map { column in
-                let index = row * resolution + column
-                if softmax, let labels = prediction.labels { return .int(Int(labels[index])) }
-                return .number(prediction.values[index][0])
-            }
+        plane.xMin = try params.double("x_min", default: plane.xMin)
+        plane.xMax = try params.double("x_max", default: plane.xMax)
+        plane.yMin = try params.double("y_min", default: plane.yMin)
+        plane.yMax = try params.double("y_max", default: plane.yMax)
+        if let problem = plane.problem { throw GradwellError.invalid(params.field(problem.field), expected: problem.expected) }
+        let boundary = DecisionBoundary(model: model, plane: plane, resolution: resolution)
+        let values: [ConfigValue] = boundary.values.map { row in
+            .array(row.map { boundary.kind == .class ? .int(Int($0)) : .number($0) })
         }
         return withFiniteFlags([
-            ConfigEntry(key: "xs", value: .array(xs.map { .number($0) })),
-            ConfigEntry(key: "ys", value: .array(ys.map { .number($0) })),
-            ConfigEntry(key: "values", value: .array(values.map { .array($0) })),
-            ConfigEntry(key: "kind", value: .string(softmax ? "class" : model.loss.fusedActivation == .sigmoid ? "probability" : "output")),
-            ConfigEntry(key: "classes", value: .int(softmax ? model.outputUnits : 2)),
+            ConfigEntry(key: "xs", value: .array(boundary.xs.map { .number($0) })),
+            ConfigEntry(key: "ys", value: .array(boundary.ys.map { .number($0) })),
+            ConfigEntry(key: "values", value: .array(values)),
+            ConfigEntry(key: "kind", value: .string(boundary.kind.rawValue)),
+            ConfigEntry(key: "classes", value: .int(boundary.classes)),
         ])
     }
 }

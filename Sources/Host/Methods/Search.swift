@@ -7,51 +7,7 @@ import GradwellProtocols
 /// fresh session (so a trial is reproducible alone from its config and seed), on up to
 /// `parallel` threads; results do not depend on how many run at once.
 extension Methods {
-    /// One searched hyperparameter: where it goes and how it is drawn.
-    struct Dimension {
-        enum Kind: String { case uniform, logUniform = "log_uniform", oneMinusLogUniform = "one_minus_log_uniform", int, choice }
-        var path: String
-        var kind: Kind
-        var low = 0.0, high = 0.0
-        var values: [ConfigValue] = []
-        var points: Int?
-
-        /// Maps u in [0, 1] to a value (grid and random share it).
-        func value(_ u: Double) -> ConfigValue {
-            switch kind {
-            case .uniform: return .number(low + (high - low) * u)
-            case .logUniform: return .number(Foundation.pow(10, Foundation.log10(low) + (Foundation.log10(high) - Foundation.log10(low)) * u))
-            case .oneMinusLogUniform:
-                // 1 - 10^r with r between log10(1 - high) and log10(1 - low): the course's β.
-                let a = Foundation.log10(1 - high), b = Foundation.log10(1 - low)
-                return .number(1 - Foundation.pow(10, a + (b - a) * (1 - u)))
-            case .int: return .int(Int(low) + min(Int(u * (high - low + 1)), Int(high - low)))
-            case .choice: return values[min(Int(u * Double(values.count)), values.count - 1)]
-            }
-        }
-
-        /// Where `value` sits in [0, 1], for refining ranges around the best trials.
-        func position(_ value: ConfigValue) -> Double? {
-            guard let v = value.doubleValue else { return nil }
-            switch kind {
-            case .uniform, .int: return high > low ? (v - low) / (high - low) : 0
-            case .logUniform: return (Foundation.log10(v) - Foundation.log10(low)) / (Foundation.log10(high) - Foundation.log10(low))
-            case .oneMinusLogUniform:
-                let a = Foundation.log10(1 - high), b = Foundation.log10(1 - low)
-                return 1 - (Foundation.log10(1 - v) - a) / (b - a)
-            case .choice: return nil
-            }
-        }
-    }
-
-    struct Trial {
-        var index: Int
-        var seed: UInt64
-        var config: [(String, ConfigValue)]
-        var objective: Double?
-        var diverged: Bool
-        var error: GradwellError?
-    }
+    typealias Trial = SearchTrial<GradwellError>
 
     static func search(_ session: Session, _ params: Params, _ context: RequestContext) throws -> ConfigValue {
         try params.allowOnly(["template", "space", "objective", "strategy", "trials", "seed", "refine", "parallel"])
@@ -96,16 +52,16 @@ extension Methods {
         var space = dimensions
         for round in 0..<rounds {
             let start = all.count
-            let configs = strategy == "grid" ? gridConfigs(space, trials: trials)
-                                             : (0..<trials).map { randomConfig(space, seed: seed, index: start + $0) }
+            let configs = strategy == "grid" ? HyperparameterSearch.gridConfigs(space, trials: trials)
+                                             : (0..<trials).map { HyperparameterSearch.randomConfig(space, seed: seed, index: start + $0) }
             var roundTrials = configs.enumerated().map { offset, config in
-                Trial(index: start + offset, seed: trialSeed(seed, start + offset), config: config, objective: nil, diverged: false, error: nil)
+                Trial(index: start + offset, seed: HyperparameterSearch.trialSeed(seed, start + offset), config: config)
             }
             try runTrials(&roundTrials, session: session, template: templateValue, objective: objective, parallel: parallel, context: context)
             all += roundTrials
-            if round < rounds - 1 { space = refined(space, around: ranked(all, maximize: objective.maximize).prefix(keep)) }
+            if round < rounds - 1 { space = HyperparameterSearch.refined(space, around: HyperparameterSearch.ranked(all, maximize: objective.maximize).prefix(keep)) }
         }
-        let sorted = ranked(all, maximize: objective.maximize)
+        let sorted = HyperparameterSearch.ranked(all, maximize: objective.maximize)
         var result: [ConfigEntry] = [
             ConfigEntry(key: "trials", value: .array(sorted.map(trialValue))),
             ConfigEntry(key: "best", value: sorted.first.map(trialValue) ?? .null),
@@ -120,22 +76,6 @@ extension Methods {
         return .object(result)
     }
 
-    static func trialSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
-        var random = GradwellRandom.derived(seed: seed, path: [0x7472_6961_6c, UInt64(index)])
-        return random.nextUInt64() & 0xFFFF_FFFF
-    }
-
-    static func ranked(_ trials: [Trial], maximize: Bool) -> [Trial] {
-        trials.sorted { a, b in
-            switch (a.objective, b.objective) {
-            case let (x?, y?): return x != y ? (maximize ? x > y : x < y) : a.index < b.index
-            case (_?, nil): return true
-            case (nil, _?): return false
-            default: return a.index < b.index
-            }
-        }
-    }
-
     static func trialValue(_ trial: Trial) -> ConfigValue {
         var entries: [ConfigEntry] = [
             ConfigEntry(key: "index", value: .int(trial.index)),
@@ -148,7 +88,7 @@ extension Methods {
         return .object(entries)
     }
 
-    static func searchSpace(_ params: Params, template: ConfigValue) throws -> [Dimension] {
+    static func searchSpace(_ params: Params, template: ConfigValue) throws -> [SearchDimension] {
         guard let space = try params.object("space"), !space.entries.isEmpty else {
             throw GradwellError.missing(params.field("space"), expected: "an object of dotted template paths to {\"type\": ...}")
         }
@@ -161,8 +101,8 @@ extension Methods {
                 throw GradwellError.invalid(path, expected: "a dotted path into the template whose parent exists (e.g. train.optimizer.lr)", got: "'\(entry.key)'")
             }
             let spec = try Params(entry.value, path: path)
-            let kind = try spec.string("type", default: "uniform", choices: ["uniform", "log_uniform", "one_minus_log_uniform", "int", "choice"])
-            var dimension = Dimension(path: entry.key, kind: Dimension.Kind(rawValue: kind)!)
+            let kind = try spec.string("type", default: "uniform", choices: SearchDimension.Kind.allCases.map(\.rawValue))
+            var dimension = SearchDimension(path: entry.key, kind: SearchDimension.Kind(rawValue: kind)!)
             dimension.points = try spec.optionalInt("points", min: 1, max: 10_000)
             if dimension.kind == .choice {
                 try spec.allowOnly(["type", "values"])
@@ -175,68 +115,10 @@ extension Methods {
             try spec.allowOnly(["type", "low", "high", "points"])
             dimension.low = try spec.double("low")
             dimension.high = try spec.double("high")
-            guard dimension.low < dimension.high else {
-                throw GradwellError.invalid(spec.field("high"), expected: "a number > low (\(dimension.low)); the range is empty", got: "\(dimension.high)")
-            }
-            switch dimension.kind {
-            case .logUniform where dimension.low <= 0:
-                throw GradwellError.invalid(spec.field("low"), expected: "a number > 0 for log_uniform", got: "\(dimension.low)")
-            case .oneMinusLogUniform where dimension.low < 0 || dimension.high >= 1:
-                throw GradwellError.invalid(spec.field(dimension.high >= 1 ? "high" : "low"), expected: "0 <= low < high < 1 for one_minus_log_uniform")
-            case .int where dimension.low.rounded() != dimension.low || dimension.high.rounded() != dimension.high:
-                throw GradwellError.invalid(spec.field("low"), expected: "integer bounds for int")
-            case .int where abs(dimension.low) > 9.0e15 || abs(dimension.high) > 9.0e15:
-                // Integers beyond 2^53 have no exact double, and high - low + 1 must stay an Int.
-                throw GradwellError.invalid(spec.field(abs(dimension.low) > 9.0e15 ? "low" : "high"),
-                                            expected: "an integer between -9e15 and 9e15 for int")
-            case .uniform where !(dimension.high - dimension.low).isFinite:
-                throw GradwellError.invalid(spec.field("high"), expected: "a range whose width high - low is finite")
-            default: break
+            if let problem = dimension.rangeProblem {
+                throw GradwellError.invalid(spec.field(problem.field), expected: problem.expected, got: problem.got)
             }
             return dimension
-        }
-    }
-
-    static func randomConfig(_ space: [Dimension], seed: UInt64, index: Int) -> [(String, ConfigValue)] {
-        var random = GradwellRandom.derived(seed: seed, path: [0x7361_6d70_6c65, UInt64(index)])
-        return space.map { ($0.path, $0.value(random.nextDouble())) }
-    }
-
-    static func gridConfigs(_ space: [Dimension], trials: Int) -> [[(String, ConfigValue)]] {
-        let perAxis = max(1, Int(Foundation.pow(Double(trials), 1 / Double(space.count)) + 1e-9))
-        let axes: [[ConfigValue]] = space.map { dimension in
-            let count: Int
-            switch dimension.kind {
-            case .choice: count = dimension.values.count
-            case .int: count = min(dimension.points ?? perAxis, Int(dimension.high - dimension.low) + 1)
-            default: count = dimension.points ?? perAxis
-            }
-            if dimension.kind == .choice { return dimension.values }
-            // Ints map u = 1 to the last bucket; continuous ranges include both ends exactly.
-            let top = dimension.kind == .int ? 1 - 1e-12 : 1.0
-            return (0..<count).map { i in dimension.value(count == 1 ? 0.5 : Double(i) / Double(count - 1) * top) }
-        }
-        var configs: [[(String, ConfigValue)]] = [[]]
-        for (dimension, values) in zip(space, axes) {
-            configs = configs.flatMap { prefix in values.map { prefix + [(dimension.path, $0)] } }
-        }
-        return Array(configs.prefix(trials))
-    }
-
-    /// Each continuous range shrunk to the span of the best trials (with a 10% margin).
-    static func refined(_ space: [Dimension], around best: ArraySlice<Trial>) -> [Dimension] {
-        space.map { dimension in
-            let positions = best.compactMap { trial in trial.config.first { $0.0 == dimension.path }.flatMap { dimension.position($0.1) } }
-            guard dimension.kind != .choice, let low = positions.min(), let high = positions.max() else { return dimension }
-            let margin = max(0.1 * (high - low), 0.05)
-            let a = max(0, low - margin), b = min(1, high + margin)
-            var narrowed = dimension
-            let lowValue = dimension.value(a).doubleValue!, highValue = dimension.value(b).doubleValue!
-            narrowed.low = min(lowValue, highValue)
-            narrowed.high = max(lowValue, highValue)
-            if narrowed.kind == .int { narrowed.low = narrowed.low.rounded(.down); narrowed.high = narrowed.high.rounded(.up) }
-            if narrowed.high <= narrowed.low { return dimension }
-            return narrowed
         }
     }
 

@@ -61,8 +61,7 @@ extension Methods {
             throw GradwellError.missing(params.field("template"), expected: "the search's template and objective")
         }
         let config = (try params.object("config"))?.entries.map { ($0.key, $0.value) } ?? []
-        var trial = Trial(index: try params.int("index", default: 0), seed: try params.seed(), config: config,
-                          objective: nil, diverged: false, error: nil)
+        var trial = Trial(index: try params.int("index", default: 0), seed: try params.seed(), config: config)
         let goal = (data: try objective.string("data"), metric: try objective.string("metric"), maximize: true)
         runTrial(&trial, session: session, template: template, objective: goal, context: context)
         var result: [ConfigEntry] = [ConfigEntry(key: "objective", value: trial.objective.map { .number($0) } ?? .null),

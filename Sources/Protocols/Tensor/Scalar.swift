@@ -47,100 +47,67 @@ public enum DType: String, Sendable, Codable, CaseIterable {
 @inline(__always)
 private func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
-extension Float: Scalar {
-    @inline(__always) public static func biasRelu(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int,
-                                                  columns: Int, slope: Float, leaky: Bool) {
-        gw_bias_relu_f32(x, bias, rows, columns, slope, leaky ? 1 : 0)
+// The C kernels take both element types (a flag says which), and the optimizer kernel and the
+// product hand a job of raw pointers to the worker threads: one binding each for both types.
+extension Scalar {
+    @inline(__always) public static func biasRelu(_ x: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>, rows: Int,
+                                                  columns: Int, slope: Self, leaky: Bool) {
+        gw_bias_relu(x, bias, rows, columns, Double(slope), leaky ? 1 : 0, isDouble)
     }
-    @inline(__always) public static func reluBackward(output a: UnsafePointer<Float>, gradient g: UnsafePointer<Float>,
-                                                      into out: UnsafeMutablePointer<Float>, count: Int, slope: Float, leaky: Bool) {
-        gw_relu_backward_f32(a, g, out, count, slope, leaky ? 1 : 0)
+    @inline(__always) public static func reluBackward(output a: UnsafePointer<Self>, gradient g: UnsafePointer<Self>,
+                                                      into out: UnsafeMutablePointer<Self>, count: Int, slope: Self, leaky: Bool) {
+        gw_relu_backward(a, g, out, count, Double(slope), leaky ? 1 : 0, isDouble)
     }
-    @inline(__always) public static func adam(parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
-                                              first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, count: Int,
-                                              beta1: Float, beta2: Float, learningRate: Float, correction1: Float, correction2: Float,
-                                              epsilon: Float) {
+    @inline(__always) public static func columnSums(_ x: UnsafePointer<Self>, into sums: UnsafeMutablePointer<Self>,
+                                                    rows: Int, columns: Int) {
+        gw_column_sums(x, sums, rows, columns, isDouble)
+    }
+    @inline(__always) public static func im2col(_ x: UnsafePointer<Self>, into columns: UnsafeMutablePointer<Self>, rows: Int,
+                                                window: UnsafePointer<gw_window>) {
+        gw_im2col(x, columns, rows, window, isDouble)
+    }
+    @inline(__always) public static func col2im(_ columns: UnsafePointer<Self>, into x: UnsafeMutablePointer<Self>, rows: Int,
+                                                window: UnsafePointer<gw_window>) {
+        gw_col2im(columns, x, rows, window, isDouble)
+    }
+    /// The C kernels' element-type flag.
+    @inline(__always) static var isDouble: Int32 { dtype == .float64 ? 1 : 0 }
+    @inline(__always) public static func adam(parameter: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>,
+                                              first: UnsafeMutablePointer<Self>, second: UnsafeMutablePointer<Self>, count: Int,
+                                              beta1: Self, beta2: Self, learningRate: Self, correction1: Self, correction2: Self,
+                                              epsilon: Self) {
         var job = BLASThreads.AdamJob(p: UnsafeMutableRawPointer(parameter), g: UnsafeRawPointer(gradient),
                                       m: UnsafeMutableRawPointer(first), v: UnsafeMutableRawPointer(second), count: count,
                                       beta1: Double(beta1), beta2: Double(beta2), learningRate: Double(learningRate),
                                       correction1: Double(correction1), correction2: Double(correction2),
-                                      epsilon: Double(epsilon), double: false)
+                                      epsilon: Double(epsilon), double: isDouble == 1)
         BLASThreads.adam(&job)
     }
-    @inline(__always) public static func columnSums(_ x: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>,
-                                                    rows: Int, columns: Int) {
-        gw_column_sums_f32(x, sums, rows, columns)
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                            a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                            beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int, rowBlocks: Bool) {
+        var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                      lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
+                                      a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
+                                      double: isDouble == 1, rowBlocks: rowBlocks)
+        BLASThreads.gemm(&job)
     }
-    @inline(__always) public static func im2col(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rows: Int,
-                                                window: UnsafePointer<gw_window>) {
-        gw_im2col_f32(x, columns, rows, window)
-    }
-    @inline(__always) public static func col2im(_ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, rows: Int,
-                                                window: UnsafePointer<gw_window>) {
-        gw_col2im_f32(columns, x, rows, window)
-    }
+}
+
+extension Float: Scalar {
     public static var dtype: DType { .float32 }
     @inline(__always) public static func exp(_ x: Float) -> Float { expf(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
     @inline(__always) public static func log1p(_ x: Float) -> Float { log1pf(x) }
     @inline(__always) public static func tanh(_ x: Float) -> Float { tanhf(x) }
-    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, rowBlocks: Bool) {
-        var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                      lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
-                                      a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
-                                      double: false, rowBlocks: rowBlocks)
-        BLASThreads.gemm(&job)
-    }
 }
 
 extension Double: Scalar {
-    @inline(__always) public static func biasRelu(_ x: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>, rows: Int,
-                                                  columns: Int, slope: Double, leaky: Bool) {
-        gw_bias_relu_f64(x, bias, rows, columns, slope, leaky ? 1 : 0)
-    }
-    @inline(__always) public static func reluBackward(output a: UnsafePointer<Double>, gradient g: UnsafePointer<Double>,
-                                                      into out: UnsafeMutablePointer<Double>, count: Int, slope: Double, leaky: Bool) {
-        gw_relu_backward_f64(a, g, out, count, slope, leaky ? 1 : 0)
-    }
-    @inline(__always) public static func adam(parameter: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>,
-                                              first: UnsafeMutablePointer<Double>, second: UnsafeMutablePointer<Double>, count: Int,
-                                              beta1: Double, beta2: Double, learningRate: Double, correction1: Double, correction2: Double,
-                                              epsilon: Double) {
-        var job = BLASThreads.AdamJob(p: UnsafeMutableRawPointer(parameter), g: UnsafeRawPointer(gradient),
-                                      m: UnsafeMutableRawPointer(first), v: UnsafeMutableRawPointer(second), count: count,
-                                      beta1: Double(beta1), beta2: Double(beta2), learningRate: Double(learningRate),
-                                      correction1: Double(correction1), correction2: Double(correction2),
-                                      epsilon: Double(epsilon), double: true)
-        BLASThreads.adam(&job)
-    }
-    @inline(__always) public static func columnSums(_ x: UnsafePointer<Double>, into sums: UnsafeMutablePointer<Double>,
-                                                    rows: Int, columns: Int) {
-        gw_column_sums_f64(x, sums, rows, columns)
-    }
-    @inline(__always) public static func im2col(_ x: UnsafePointer<Double>, into columns: UnsafeMutablePointer<Double>, rows: Int,
-                                                window: UnsafePointer<gw_window>) {
-        gw_im2col_f64(x, columns, rows, window)
-    }
-    @inline(__always) public static func col2im(_ columns: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>, rows: Int,
-                                                window: UnsafePointer<gw_window>) {
-        gw_col2im_f64(columns, x, rows, window)
-    }
     public static var dtype: DType { .float64 }
     @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
     @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
     @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
     @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
-    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
-                            a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, rowBlocks: Bool) {
-        var job = BLASThreads.GemmJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                      lda: lda, ldb: ldb, ldc: ldc, alpha: Double(alpha), beta: Double(beta),
-                                      a: UnsafeRawPointer(a), b: UnsafeRawPointer(b), c: UnsafeMutableRawPointer(c),
-                                      double: true, rowBlocks: rowBlocks)
-        BLASThreads.gemm(&job)
-    }
 }
 
 /// Work cut into parts that run at once, one per thread (`BLASThreads.parallel`): a subclass
