@@ -65,6 +65,9 @@ import Testing
         Case(line: request("dataset/generate", "{\"name\":\"d\",\"generator\":\"moons\",\"color\":1}"), code: -32602, path: "params.color"),
         Case(line: request("dataset/generate", "{\"name\":\"d\",\"generator\":\"blobs\",\"features\":100000,\"n\":100000}"), code: -32002, path: "params.n"),
         Case(line: request("dataset/generate", "{\"name\":\"d\"}"), code: -32602, path: "params.generator"),
+        // Configs that pass their schema but not the component (numerics name the field, the host the request path).
+        Case(line: request("dataset/generate", "{\"name\":\"d\",\"generator\":\"blobs\",\"center_low\":5,\"center_high\":1}"), code: -32602, path: "params.center_high"),
+        Case(line: request("model/create", "{\"name\":\"m\",\"input\":2,\"layers\":[{\"type\":\"dense\",\"units\":3,\"activation\":\"relu\"}],\"loss\":\"softmax_cross_entropy\"}"), code: -32602, path: "params.layers[0].activation"),
         Case(line: request("dataset/inline", "{\"name\":\"d\",\"x\":[[1,2],[3,\"4\"]],\"y\":[0,1]}"), code: -32602, path: "params.x[1][1]"),
         Case(line: request("dataset/inline", "{\"name\":\"d\",\"x\":[1,2],\"y\":[0,1]}"), code: -32602, path: "params.x[0]"),
         Case(line: request("dataset/inline", "{\"name\":\"d\",\"x\":[[1,2]],\"y\":[0],\"z\":1}"), code: -32602, path: "params.z"),

@@ -63,4 +63,18 @@ import GradwellProtocols
         #expect(cost("nesterov") == cost(["type": "momentum", "nesterov": true]))
         #expect(host.finish() == 0)
     }
+
+    /// A config the numerics refuse names its field; the host puts it where the config sits in
+    /// the request, here inside a search's template.
+    @Test func aRefusedConfigInASearchTemplateIsNamedAtItsPlace() throws {
+        let host = try HostProcess()
+        let response = host.call("search", [
+            "template": ["datasets": ["b": ["generator": "blobs", "center_low": 5, "center_high": 1]],
+                         "model": ["input": 2, "layers": [dense(1, "sigmoid")]], "train": ["data": "b"]],
+            "space": ["train.epochs": ["type": "int", "low": 1, "high": 2]], "trials": 1])
+        let error = try #require(response["error"] as? [String: Any], "\(response)")
+        #expect(error["code"] as? Int == -32602)
+        #expect((error["data"] as? [String: Any])?["path"] as? String == "params.template.datasets.b.center_high")
+        #expect(host.finish() == 0)
+    }
 }

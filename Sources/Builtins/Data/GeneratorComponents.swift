@@ -55,7 +55,7 @@ public struct BlobsGenerator: DataGenerator {
         count = config.int("n"); centers = config.int("centers"); features = config.int("features")
         clusterStd = config.double("cluster_std"); low = config.double("center_low"); high = config.double("center_high")
         guard low < high else {
-            throw GradwellError.invalid("params.center_high", expected: "a number > center_low (\(low))", got: "\(high)")
+            throw ConfigProblem(field: "center_high", expected: "a number > center_low (\(low))", got: "\(high)")
         }
     }
     public var requestedElements: Double { max(Double(count) * Double(features + 1), Double(centers) * Double(features)) }

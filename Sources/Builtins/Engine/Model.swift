@@ -145,7 +145,8 @@ public final class Model<T: Scalar>: TrainableModel {
             if specification.rng == .numpy { shared = context.initialization }
             // A layer must fill the shape its definition promised (a plugin's mistake otherwise).
             guard layer.outputUnits == Shape.units(shapes[index]) else {
-                throw GradwellError(.invalidParams, "layer \(index) (\(config.type)) gives rows of \(layer.outputUnits), its definition promised \(Shape.describe(shapes[index]))")
+                throw ConfigProblem(field: "layers[\(index)]", expected: "a \(config.type) layer that fills the rows its definition promised, \(Shape.describe(shapes[index]))",
+                                    got: "rows of \(layer.outputUnits)")
             }
             layers.append(layer)
             shape = shapes[index]

@@ -35,11 +35,11 @@ public final class Network<T: Scalar> {
             if last.handOverActivation(fused) || last.outputActivation == .linear {
                 predictionActivation = fused
             } else if let activation = last.outputActivation {
-                throw GradwellError.invalid("params.layers[\(layers.count - 1)].activation",
+                throw ConfigProblem(field: "layers[\(layers.count - 1)].activation",
                     expected: "\(fused.name) or linear, since \(type(of: loss).name) computes \(fused.name) itself from logits",
                     got: activation.name)
             } else {
-                throw GradwellError.invalid("params.layers[\(layers.count - 1)]",
+                throw ConfigProblem(field: "layers[\(layers.count - 1)]",
                     expected: "a last layer ending in \(fused.name) or linear (dense or activation), since \(type(of: loss).name) works from logits",
                     got: "a layer that does not end in an activation")
             }

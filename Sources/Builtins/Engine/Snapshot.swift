@@ -73,7 +73,7 @@ extension Model {
     private static func tensor(_ saved: ModelSnapshot.TensorValues, what: String) throws -> Tensor<T> {
         let storage = saved.values.map { T($0) }
         if let index = storage.indices.first(where: { !storage[$0].isFinite && saved.values[$0].isFinite }) {
-            throw GradwellError(.io, "\(what)[\(index)] = \(saved.values[index]) does not fit in \(T.self == Float.self ? "float32" : "float64")")
+            throw StateMismatch("\(what)[\(index)] = \(saved.values[index]) does not fit in \(T.self == Float.self ? "float32" : "float64")")
         }
         return Tensor(rows: saved.rows, columns: saved.columns, storage: storage)
     }
@@ -82,37 +82,37 @@ extension Model {
     public func restore(_ snapshot: ModelSnapshot) throws {
         let named = network.namedParameters
         guard snapshot.parameters.count == named.count else {
-            throw GradwellError(.io, "the file holds \(snapshot.parameters.count) parameter tensors, the architecture has \(named.count)")
+            throw StateMismatch("the file holds \(snapshot.parameters.count) parameter tensors, the architecture has \(named.count)")
         }
         for (entry, saved) in zip(named, snapshot.parameters) {
             let value = entry.parameter.value
             guard saved.name == entry.name else {
-                throw GradwellError(.io, "the file's parameter tensors are out of order: \(entry.name) expected, \"\(saved.name)\" found")
+                throw StateMismatch("the file's parameter tensors are out of order: \(entry.name) expected, \"\(saved.name)\" found")
             }
             guard saved.rows == value.rows, saved.columns == value.columns, saved.values.count == value.count else {
-                throw GradwellError(.io, "\(entry.name) is (\(saved.rows), \(saved.columns)) in the file, the architecture needs (\(value.rows), \(value.columns))")
+                throw StateMismatch("\(entry.name) is (\(saved.rows), \(saved.columns)) in the file, the architecture needs (\(value.rows), \(value.columns))")
             }
             entry.parameter.value = try Self.tensor(saved, what: entry.name)
         }
         guard snapshot.layerStates.count == network.layers.count else {
-            throw GradwellError(.io, "the file holds the state of \(snapshot.layerStates.count) layers, the architecture has \(network.layers.count)")
+            throw StateMismatch("the file holds the state of \(snapshot.layerStates.count) layers, the architecture has \(network.layers.count)")
         }
         for (index, (layer, state)) in zip(network.layers, snapshot.layerStates).enumerated() {
             do {
                 try layer.restore(state: state)
-            } catch let error as GradwellError {
-                throw GradwellError(.io, "layer_state[\(index)]: \(error.message)")
+            } catch {
+                throw StateMismatch("layer_state[\(index)]: \(error)")
             }
         }
         if let optimizer = snapshot.optimizer {
             guard optimizer.state.count == named.count else {
-                throw GradwellError(.io, "optimizer state covers \(optimizer.state.count) parameters, the model has \(named.count)")
+                throw StateMismatch("optimizer state covers \(optimizer.state.count) parameters, the model has \(named.count)")
             }
             optimizerState = try zip(named, optimizer.state).map { entry, slots in
                 try slots.map { saved in
                     guard saved.rows == entry.parameter.value.rows, saved.columns == entry.parameter.value.columns,
                           saved.values.count == saved.rows * saved.columns else {
-                        throw GradwellError(.io, "optimizer state of \(entry.name) has the wrong shape")
+                        throw StateMismatch("optimizer state of \(entry.name) has the wrong shape")
                     }
                     return try Self.tensor(saved, what: "the optimizer state of \(entry.name)")
                 }

@@ -125,11 +125,11 @@ public final class BatchNorm<T: Scalar>: Layer {
     public func restore(state: [String: ConfigValue]) throws {
         guard let mean = state["running_mean"]?.arrayValue?.compactMap(\.doubleValue),
               let variance = state["running_var"]?.arrayValue?.compactMap(\.doubleValue) else {
-            throw GradwellError(.io, "batch norm state needs \"running_mean\" and \"running_var\", \(channels) numbers each")
+            throw StateMismatch("batch norm state needs \"running_mean\" and \"running_var\", \(channels) numbers each")
         }
         guard mean.count == channels, variance.count == channels, variance.allSatisfy({ $0 >= 0 && $0.isFinite }),
               mean.allSatisfy(\.isFinite) else {
-            throw GradwellError(.io, "batch norm state has \(mean.count) means and \(variance.count) variances for \(channels) units")
+            throw StateMismatch("batch norm state has \(mean.count) means and \(variance.count) variances for \(channels) units")
         }
         runningMean = mean
         runningVariance = variance

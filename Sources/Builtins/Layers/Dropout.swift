@@ -44,10 +44,10 @@ public final class Dropout<T: Scalar>: Layer {
 
     public func restore(state: [String: ConfigValue]) throws {
         guard let value = state["random"], value.arrayValue?.count == 4 else {
-            throw GradwellError(.io, "dropout state needs \"random\": 4 hexadecimal words (its generator's state)")
+            throw StateMismatch("dropout state needs \"random\": 4 hexadecimal words (its generator's state)")
         }
         guard let restored = GradwellRandom(stateValue: value) else {
-            throw GradwellError(.io, "dropout state \"random\" must be 4 hexadecimal words of at most 64 bits, not all zero")
+            throw StateMismatch("dropout state \"random\" must be 4 hexadecimal words of at most 64 bits, not all zero")
         }
         random = restored
     }

@@ -56,6 +56,11 @@ extension Methods {
                                 })
         } catch let error as GradwellError {
             throw GradwellError(.io, "\(path): \(error.message)", data: [ConfigEntry(key: "path", value: .string(path))])
+        } catch let mismatch as StateMismatch {
+            throw GradwellError(.io, "\(path): \(mismatch.message)", data: [ConfigEntry(key: "path", value: .string(path))])
+        } catch let problem as ConfigProblem {
+            throw GradwellError(.io, "\(path): not a valid model file: \(problem)",
+                                data: [ConfigEntry(key: "path", value: .string(path)), ConfigEntry(key: "field", value: .string(problem.field))])
         }
         session.models[name] = model
         return describe(name: name, model: model, registry: session.registry)

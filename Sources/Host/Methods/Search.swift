@@ -183,13 +183,21 @@ extension Methods {
                 for entry in datasets {
                     let spec = (entry.value.objectEntries ?? []).filter { $0.key != "name" }
                     let params = try Params(.object([ConfigEntry(key: "name", value: .string(entry.key))] + spec), path: "params.template.datasets.\(entry.key)")
-                    _ = spec.contains { $0.key == "path" } ? try datasetLoad(trialSession, params, quiet) : try datasetGenerate(trialSession, params, quiet)
+                    do {
+                        _ = spec.contains { $0.key == "path" } ? try datasetLoad(trialSession, params, quiet) : try datasetGenerate(trialSession, params, quiet)
+                    } catch let problem as ConfigProblem {
+                        throw problem.error(under: params.path)
+                    }
                 }
             } else {
                 trialSession.datasets = session.datasets
             }
             let model = (filled["model"] ?? .object([])).setting("name", to: "trial")
-            _ = try modelCreate(trialSession, try Params(model, path: "params.template.model"), quiet)
+            do {
+                _ = try modelCreate(trialSession, try Params(model, path: "params.template.model"), quiet)
+            } catch let problem as ConfigProblem {
+                throw problem.error(under: "params.template.model")
+            }
             let train = (filled["train"] ?? .object([])).setting("model", to: "trial")
             let result = try Methods.train(trialSession, try Params(train, path: "params.template.train"), quiet)
             trial.diverged = result["diverged"]?.boolValue == true

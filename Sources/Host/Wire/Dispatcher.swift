@@ -173,6 +173,10 @@ final class Dispatcher {
             return Self.resultResponse(id: id, try handler(session, params, context))
         } catch let error as GradwellError {
             return Self.errorResponse(id: id, error)
+        } catch let problem as ConfigProblem {
+            return Self.errorResponse(id: id, problem.error(under: "params"))
+        } catch let mismatch as StateMismatch {
+            return Self.errorResponse(id: id, GradwellError(.io, mismatch.message))
         } catch {
             return Self.errorResponse(id: id, GradwellError(.internalError, "internal error: \(error)"))
         }

@@ -36,22 +36,24 @@ struct Params {
         }
     }
 
+    /// The value of `key` checked against `spec` (the validator component configs use), or nil when absent.
+    private func checked(_ key: String, _ spec: ParameterSpec) throws -> ConfigValue? {
+        try value(key).map { try spec.validate($0, path: field(key)) }
+    }
+
+    /// The value of `key` checked against `spec`; absent, `fallback`, or an error naming what was expected.
+    private func required<T>(_ key: String, _ spec: ParameterSpec, _ fallback: T?, _ read: (ConfigValue) -> T?) throws -> T {
+        if let value = try checked(key, spec), let typed = read(value) { return typed }
+        if let fallback { return fallback }
+        throw GradwellError.missing(field(key), expected: spec.expectation)
+    }
+
     func string(_ key: String) throws -> String {
-        guard let value = value(key) else { throw GradwellError.missing(field(key), expected: "a string") }
-        guard let text = value.stringValue else {
-            throw GradwellError.invalid(field(key), expected: "a string", got: value.typeDescription)
-        }
-        return text
+        try required(key, .choice(key, [], default: nil), nil, \.stringValue)
     }
 
     func string(_ key: String, default fallback: String, choices: [String] = []) throws -> String {
-        guard has(key) else { return fallback }
-        let text = try string(key)
-        if !choices.isEmpty && !choices.contains(text) {
-            throw GradwellError.invalid(field(key), expected: "one of \(choices.joined(separator: ", "))", got: "'\(text)'")
-                .suggesting(for: text, in: choices)
-        }
-        return text
+        try required(key, .choice(key, choices, default: fallback), fallback, \.stringValue)
     }
 
     /// A non-empty name: of a data set or a model.
@@ -64,18 +66,7 @@ struct Params {
     }
 
     func int(_ key: String, default fallback: Int? = nil, min: Int? = nil, max: Int? = nil) throws -> Int {
-        let expected = Self.describe("an integer", min: min.map(Double.init), max: max.map(Double.init))
-        guard let value = value(key) else {
-            if let fallback { return fallback }
-            throw GradwellError.missing(field(key), expected: expected)
-        }
-        guard let number = value.intValue else {
-            let got = value.doubleValue.map { "\($0)" } ?? value.typeDescription
-            throw GradwellError.invalid(field(key), expected: expected, got: got)
-        }
-        if let min, number < min { throw GradwellError.invalid(field(key), expected: expected, got: "\(number)") }
-        if let max, number > max { throw GradwellError.invalid(field(key), expected: expected, got: "\(number)") }
-        return number
+        try required(key, .integer(key, default: nil, min: min, max: max), fallback, \.intValue)
     }
 
     func optionalInt(_ key: String, min: Int? = nil, max: Int? = nil) throws -> Int? {
@@ -84,19 +75,7 @@ struct Params {
 
     func double(_ key: String, default fallback: Double? = nil, min: Double? = nil, max: Double? = nil,
                 exclusiveMin: Bool = false) throws -> Double {
-        let expected = Self.describe("a number", min: min, max: max, exclusiveMin: exclusiveMin)
-        guard let value = value(key) else {
-            if let fallback { return fallback }
-            throw GradwellError.missing(field(key), expected: expected)
-        }
-        guard let number = value.doubleValue, number.isFinite else {
-            throw GradwellError.invalid(field(key), expected: expected, got: value.typeDescription)
-        }
-        if let min, exclusiveMin ? !(number > min) : !(number >= min) {
-            throw GradwellError.invalid(field(key), expected: expected, got: "\(number)")
-        }
-        if let max, number > max { throw GradwellError.invalid(field(key), expected: expected, got: "\(number)") }
-        return number
+        try required(key, .number(key, default: nil, min: min, max: max, exclusiveMin: exclusiveMin), fallback, \.doubleValue)
     }
 
     func optionalDouble(_ key: String, min: Double? = nil, max: Double? = nil, exclusiveMin: Bool = false) throws -> Double? {
@@ -104,11 +83,7 @@ struct Params {
     }
 
     func bool(_ key: String, default fallback: Bool) throws -> Bool {
-        guard let value = value(key) else { return fallback }
-        guard let flag = value.boolValue else {
-            throw GradwellError.invalid(field(key), expected: "a boolean", got: value.typeDescription)
-        }
-        return flag
+        try required(key, .boolean(key, default: fallback), fallback, \.boolValue)
     }
 
     func object(_ key: String) throws -> Params? {
@@ -133,11 +108,13 @@ struct Params {
     func rng() throws -> RandomStream.Family {
         RandomStream.Family(rawValue: try string("rng", default: "gradwell", choices: RandomStream.Family.allCases.map(\.rawValue)))!
     }
+}
 
-    static func describe(_ base: String, min: Double?, max: Double?, exclusiveMin: Bool = false) -> String {
-        var bounds: [String] = []
-        if let min { bounds.append("\(exclusiveMin ? ">" : ">=") \(ParameterSpec.format(min))") }
-        if let max { bounds.append("<= \(ParameterSpec.format(max))") }
-        return bounds.isEmpty ? base : base + " " + bounds.joined(separator: " and ")
+extension ConfigProblem {
+    /// This problem as the -32602 error of the request field its config came from (`params`,
+    /// `params.template.model`): the numerics name the field within the config, the host where
+    /// the config sits in the request.
+    func error(under base: String) -> GradwellError {
+        GradwellError.invalid(field.isEmpty ? base : "\(base).\(field)", expected: expected, got: got)
     }
 }

@@ -111,3 +111,59 @@ public struct ParameterSpec: Sendable {
         return "\(value)"
     }
 }
+
+extension ParameterSpec {
+    /// Checks `value` against this spec (its type, bounds and choices) and returns it as the
+    /// config holds it (integers as `.int`, numbers as `.number`); `path` names it in the error.
+    /// The one validator: the registry checks component configs with it, the host request fields.
+    /// A nested component is resolved by `Registry.resolve`, not here.
+    public func validate(_ value: ConfigValue, path: String) throws -> ConfigValue {
+        switch kind {
+        case .number, .integer:
+            guard let number = value.doubleValue else {
+                throw GradwellError.invalid(path, expected: expectation, got: value.typeDescription)
+            }
+            if kind == .integer && value.intValue == nil {
+                throw GradwellError.invalid(path, expected: expectation, got: "\(number)")
+            }
+            guard number.isFinite else { throw GradwellError.invalid(path, expected: expectation, got: "\(number)") }
+            let got = Self.format(number)
+            if let minimum = minimum, exclusiveMinimum ? !(number > minimum) : !(number >= minimum) {
+                throw GradwellError.invalid(path, expected: expectation, got: got)
+            }
+            if let maximum = maximum, exclusiveMaximum ? !(number < maximum) : !(number <= maximum) {
+                throw GradwellError.invalid(path, expected: expectation, got: got)
+            }
+            return (kind == .integer ? .int(value.intValue!) : .number(number))
+        case .boolean:
+            guard value.boolValue != nil else { throw GradwellError.invalid(path, expected: expectation, got: value.typeDescription) }
+            return (value)
+        case .string(let choices):
+            guard let text = value.stringValue else {
+                throw GradwellError.invalid(path, expected: expectation, got: value.typeDescription)
+            }
+            if !choices.isEmpty && !choices.contains(text) {
+                if let family = choiceFamily {
+                    throw GradwellError.unknownComponent(path, kind: family, name: text, available: choices)
+                }
+                throw GradwellError.invalid(path, expected: expectation, got: "'\(text)'").suggesting(for: text, in: choices)
+            }
+            return (value)
+        case .component:
+            throw GradwellError.invalid(path, expected: expectation, got: value.typeDescription)
+        case .integers(let count, let allowsSame):
+            if allowsSame, value.stringValue == "same" { return (value) }
+            let items = value.intValue.map { [$0] } ?? value.arrayValue?.compactMap(\.intValue)
+            guard let items, value.intValue != nil || items.count == count && value.arrayValue?.count == count,
+                  items.allSatisfy({ Double($0) >= (minimum ?? -.infinity) && $0 <= 1 << 30 }) else {
+                throw GradwellError.invalid(path, expected: expectation, got: value.intValue.map(String.init) ?? value.typeDescription)
+            }
+            return (value)
+        case .numberList:
+            guard let items = value.arrayValue, items.allSatisfy({ $0.doubleValue?.isFinite == true }) else {
+                throw GradwellError.invalid(path, expected: expectation, got: value.typeDescription)
+            }
+            return (value)
+        }
+    }
+}

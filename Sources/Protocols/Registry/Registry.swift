@@ -175,53 +175,8 @@ public struct Registry: @unchecked Sendable {
             if spec.defaultValue == .null { return .plain(.null) }
             throw GradwellError.invalid(path, expected: spec.expectation, got: "null")
         }
-        switch spec.kind {
-        case .number, .integer:
-            guard let number = value.doubleValue else {
-                throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription)
-            }
-            if spec.kind == .integer && value.intValue == nil {
-                throw GradwellError.invalid(path, expected: spec.expectation, got: "\(number)")
-            }
-            guard number.isFinite else { throw GradwellError.invalid(path, expected: spec.expectation, got: "\(number)") }
-            let got = ParameterSpec.format(number)
-            if let minimum = spec.minimum, spec.exclusiveMinimum ? !(number > minimum) : !(number >= minimum) {
-                throw GradwellError.invalid(path, expected: spec.expectation, got: got)
-            }
-            if let maximum = spec.maximum, spec.exclusiveMaximum ? !(number < maximum) : !(number <= maximum) {
-                throw GradwellError.invalid(path, expected: spec.expectation, got: got)
-            }
-            return .plain(spec.kind == .integer ? .int(value.intValue!) : .number(number))
-        case .boolean:
-            guard value.boolValue != nil else { throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription) }
-            return .plain(value)
-        case .string(let choices):
-            guard let text = value.stringValue else {
-                throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription)
-            }
-            if !choices.isEmpty && !choices.contains(text) {
-                if let family = spec.choiceFamily {
-                    throw GradwellError.unknownComponent(path, kind: family, name: text, available: choices)
-                }
-                throw GradwellError.invalid(path, expected: spec.expectation, got: "'\(text)'").suggesting(for: text, in: choices)
-            }
-            return .plain(value)
-        case .component(let kind):
-            return .component(try resolve(value, kind: kind, path: path))
-        case .integers(let count, let allowsSame):
-            if allowsSame, value.stringValue == "same" { return .plain(value) }
-            let items = value.intValue.map { [$0] } ?? value.arrayValue?.compactMap(\.intValue)
-            guard let items, value.intValue != nil || items.count == count && value.arrayValue?.count == count,
-                  items.allSatisfy({ Double($0) >= (spec.minimum ?? -.infinity) && $0 <= 1 << 30 }) else {
-                throw GradwellError.invalid(path, expected: spec.expectation, got: value.intValue.map(String.init) ?? value.typeDescription)
-            }
-            return .plain(value)
-        case .numberList:
-            guard let items = value.arrayValue, items.allSatisfy({ $0.doubleValue?.isFinite == true }) else {
-                throw GradwellError.invalid(path, expected: spec.expectation, got: value.typeDescription)
-            }
-            return .plain(value)
-        }
+        if case .component(let kind) = spec.kind { return .component(try resolve(value, kind: kind, path: path)) }
+        return .plain(try spec.validate(value, path: path))
     }
 
     // MARK: - Building components

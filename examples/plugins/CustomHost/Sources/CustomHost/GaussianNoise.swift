@@ -34,7 +34,7 @@ final class GaussianNoise<T: Scalar>: Layer {
 
     func restore(state: [String: ConfigValue]) throws {
         guard let restored = state["random"].flatMap(GradwellRandom.init(stateValue:)) else {
-            throw GradwellError(.io, "gaussian_noise state needs \"random\": 4 hexadecimal words, not all zero")
+            throw StateMismatch("gaussian_noise state needs \"random\": 4 hexadecimal words, not all zero")
         }
         random = restored
     }
