@@ -44,7 +44,10 @@ public struct RandomInitializer: Initializer {
 
 /// He, Xavier and Glorot are one rule (Keras's VarianceScaling): weights of variance
 /// `numerator / fan`, drawn from a normal, or from a uniform in ±sqrt(3·numerator / fan).
-public protocol VarianceScaling: Initializer {
+/// Each built-in is a row of that table.
+public protocol VarianceRule: Sendable {
+    static var name: String { get }
+    static var summary: String { get }
     /// 2 for He and Glorot, 1 for the course's Xavier.
     static var numerator: Double { get }
     /// fan_in alone, or fan_in + fan_out (Glorot's average of the two, with numerator 2).
@@ -52,53 +55,34 @@ public protocol VarianceScaling: Initializer {
     static var uniform: Bool { get }
 }
 
-extension VarianceScaling {
-    public static var parameters: [ParameterSpec] { [] }
+public enum HeRule: VarianceRule { public static let name = "he", numerator = 2.0, addsFanOut = false, uniform = false, summary = "Normal, std sqrt(2/fan_in) (He et al. 2015)." }
+public enum XavierRule: VarianceRule { public static let name = "xavier", numerator = 1.0, addsFanOut = false, uniform = false, summary = "Normal, std sqrt(1/fan_in) (the course's Xavier initialization)." }
+public enum GlorotRule: VarianceRule { public static let name = "glorot", numerator = 2.0, addsFanOut = true, uniform = false, summary = "Normal, std sqrt(2/(fan_in+fan_out)) (Glorot and Bengio 2010)." }
+public enum HeUniformRule: VarianceRule { public static let name = "he_uniform", numerator = 2.0, addsFanOut = false, uniform = true, summary = "Uniform in ±sqrt(6/fan_in) (He et al. 2015)." }
+public enum GlorotUniformRule: VarianceRule { public static let name = "glorot_uniform", numerator = 2.0, addsFanOut = true, uniform = true, summary = "Uniform in ±sqrt(6/(fan_in+fan_out)) (Glorot and Bengio 2010)." }
 
-    private static func fan(_ fanIn: Int, _ fanOut: Int) -> Double { Double(addsFanOut ? fanIn + fanOut : fanIn) }
+public typealias HeInitializer = VarianceScaling<HeRule>
+public typealias XavierInitializer = VarianceScaling<XavierRule>
+public typealias GlorotInitializer = VarianceScaling<GlorotRule>
+public typealias HeUniformInitializer = VarianceScaling<HeUniformRule>
+public typealias GlorotUniformInitializer = VarianceScaling<GlorotUniformRule>
+
+/// The initializer of one `VarianceRule`.
+public struct VarianceScaling<Rule: VarianceRule>: Initializer {
+    public static var name: String { Rule.name }
+    public static var summary: String { Rule.summary }
+    public static var parameters: [ParameterSpec] { [] }
+    public init(config: ResolvedConfig) {}
+
+    private static func fan(_ fanIn: Int, _ fanOut: Int) -> Double { Double(Rule.addsFanOut ? fanIn + fanOut : fanIn) }
 
     public func fill<T: Scalar>(_ weights: inout Tensor<T>, fanIn: Int, fanOut: Int, random: inout RandomStream) {
         let fan = Self.fan(fanIn, fanOut)
-        if Self.uniform {
-            fillUniform(&weights, limit: (3 * Self.numerator / fan).squareRoot(), random: &random)
+        if Rule.uniform {
+            fillUniform(&weights, limit: (3 * Rule.numerator / fan).squareRoot(), random: &random)
         } else {
-            fillNormal(&weights, scale: (Self.numerator / fan).squareRoot(), random: &random)
+            fillNormal(&weights, scale: (Rule.numerator / fan).squareRoot(), random: &random)
         }
     }
-    public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { Self.numerator / Self.fan(fanIn, fanOut) }
-}
-
-/// Normal with standard deviation sqrt(2 / fanIn) (He et al. 2015), for ReLU networks.
-public struct HeInitializer: VarianceScaling {
-    public static let name = "he", numerator = 2.0, addsFanOut = false, uniform = false
-    public static let summary = "Normal, std sqrt(2/fan_in) (He et al. 2015)."
-    public init(config: ResolvedConfig) {}
-}
-
-/// Normal with standard deviation sqrt(1 / fanIn), the course's "Xavier" for tanh networks.
-public struct XavierInitializer: VarianceScaling {
-    public static let name = "xavier", numerator = 1.0, addsFanOut = false, uniform = false
-    public static let summary = "Normal, std sqrt(1/fan_in) (the course's Xavier initialization)."
-    public init(config: ResolvedConfig) {}
-}
-
-/// Normal with standard deviation sqrt(2 / (fanIn + fanOut)) (Glorot and Bengio 2010).
-public struct GlorotInitializer: VarianceScaling {
-    public static let name = "glorot", numerator = 2.0, addsFanOut = true, uniform = false
-    public static let summary = "Normal, std sqrt(2/(fan_in+fan_out)) (Glorot and Bengio 2010)."
-    public init(config: ResolvedConfig) {}
-}
-
-/// Uniform in ±sqrt(6 / fanIn): the same variance as `he` (He et al. 2015).
-public struct HeUniformInitializer: VarianceScaling {
-    public static let name = "he_uniform", numerator = 2.0, addsFanOut = false, uniform = true
-    public static let summary = "Uniform in ±sqrt(6/fan_in) (He et al. 2015)."
-    public init(config: ResolvedConfig) {}
-}
-
-/// Uniform in ±sqrt(6 / (fanIn + fanOut)) (Glorot and Bengio 2010).
-public struct GlorotUniformInitializer: VarianceScaling {
-    public static let name = "glorot_uniform", numerator = 2.0, addsFanOut = true, uniform = true
-    public static let summary = "Uniform in ±sqrt(6/(fan_in+fan_out)) (Glorot and Bengio 2010)."
-    public init(config: ResolvedConfig) {}
+    public func expectedVariance(fanIn: Int, fanOut: Int) -> Double? { Rule.numerator / Self.fan(fanIn, fanOut) }
 }

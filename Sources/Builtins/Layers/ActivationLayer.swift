@@ -1,8 +1,8 @@
 import GradwellProtocols
 
 /// An activation on its own, for networks that put one after batch norm or dropout.
-public final class ActivationLayer<T: Scalar>: Layer {
-    public private(set) var activation: Activation
+public final class ActivationLayer<T: Scalar>: EndsInActivation {
+    public var activation: Activation
     public let outputUnits: Int
 
     public init(activation: Activation, units: Int) {
@@ -21,14 +21,6 @@ public final class ActivationLayer<T: Scalar>: Layer {
                          inputGradient: inout Tensor<T>, computeInputGradient: Bool) {
         guard computeInputGradient else { return }
         activation.backward(output: output, gradient: outputGradient, into: &inputGradient)
-    }
-
-    public var outputActivation: Activation? { activation }
-
-    public func handOverActivation(_ handed: Activation) -> Bool {
-        guard activation == handed else { return false }
-        activation = .linear
-        return true
     }
 }
 

@@ -73,10 +73,10 @@ public struct WindowGeometry: Sendable, Equatable {
 /// The products go through BLAS: the batch's windows are laid out as the columns of one matrix
 /// (im2col, (C·k) × (rows·positions)), so the forward is one product W · cols and the backward
 /// two (dW = dZ · colsᵀ, dcols = Wᵀ · dZ, folded back onto the input: col2im).
-public final class Convolution<T: Scalar>: Layer {
+public final class Convolution<T: Scalar>: EndsInActivation {
     public let weights: Parameter<T>
     public let bias: Parameter<T>?
-    public private(set) var activation: Activation
+    public var activation: Activation
     let geometry: WindowGeometry
     let filters: Int
     public var outputUnits: Int { filters * geometry.outputPositions }
@@ -180,14 +180,6 @@ public final class Convolution<T: Scalar>: Layer {
                 T.col2im(cols.baseAddress!, into: x.baseAddress!, rows: rows, window: &window)
             }
         }
-    }
-
-    public var outputActivation: Activation? { activation }
-
-    public func handOverActivation(_ handed: Activation) -> Bool {
-        guard activation == handed else { return false }
-        activation = .linear
-        return true
     }
 }
 

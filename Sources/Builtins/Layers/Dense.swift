@@ -1,10 +1,10 @@
 import GradwellProtocols
 
 /// A fully connected layer: output = activation(input · Wᵀ + b), W of shape (units, fanIn).
-public final class Dense<T: Scalar>: Layer {
+public final class Dense<T: Scalar>: EndsInActivation {
     public let weights: Parameter<T>
     public let bias: Parameter<T>?
-    public private(set) var activation: Activation
+    public var activation: Activation
     public var outputUnits: Int { weights.value.rows }
     public var parameters: [Parameter<T>] { bias.map { [weights, $0] } ?? [weights] }
     /// dL/dz, reused between steps.
@@ -52,14 +52,6 @@ public final class Dense<T: Scalar>: Layer {
         if computeInputGradient {
             Kernels.matmul(preActivationGradient, weights.value, into: &inputGradient)
         }
-    }
-
-    public var outputActivation: Activation? { activation }
-
-    public func handOverActivation(_ handed: Activation) -> Bool {
-        guard activation == handed else { return false }
-        activation = .linear
-        return true
     }
 }
 

@@ -98,7 +98,7 @@ public protocol PoolingDefinition: LayerDefinition {
 }
 
 extension PoolingDefinition {
-    static var poolingParameters: [ParameterSpec] {
+    public static var parameters: [ParameterSpec] {
         let pair = dimensions == 1 ? "" : " (or [height, width])"
         return [
             .integers("pool_size", count: dimensions, default: nil, min: 1, "Window size\(pair)."),
@@ -122,37 +122,11 @@ extension PoolingDefinition {
     }
 }
 
-/// Registers `maxpool1d`.
-public struct MaxPool1DDefinition: PoolingDefinition {
-    public static let name = "maxpool1d"
-    public static let summary = "Max over windows of [channels, length] rows, per channel (PyTorch's MaxPool1d)."
-    public static let dimensions = 1, isMax = true
-    public static let parameters: [ParameterSpec] = poolingParameters
-}
-
-/// Registers `avgpool1d`.
-public struct AvgPool1DDefinition: PoolingDefinition {
-    public static let name = "avgpool1d"
-    public static let summary = "Mean over windows of [channels, length] rows, per channel (PyTorch's AvgPool1d)."
-    public static let dimensions = 1, isMax = false
-    public static let parameters: [ParameterSpec] = poolingParameters
-}
-
-/// Registers `maxpool2d`.
-public struct MaxPool2DDefinition: PoolingDefinition {
-    public static let name = "maxpool2d"
-    public static let summary = "Max over windows of [channels, height, width] rows, per channel (PyTorch's MaxPool2d)."
-    public static let dimensions = 2, isMax = true
-    public static let parameters: [ParameterSpec] = poolingParameters
-}
-
-/// Registers `avgpool2d`.
-public struct AvgPool2DDefinition: PoolingDefinition {
-    public static let name = "avgpool2d"
-    public static let summary = "Mean over windows of [channels, height, width] rows, per channel (PyTorch's AvgPool2d)."
-    public static let dimensions = 2, isMax = false
-    public static let parameters: [ParameterSpec] = poolingParameters
-}
+// The four pooling layers, one row each.
+public struct MaxPool1DDefinition: PoolingDefinition { public static let name = "maxpool1d", dimensions = 1, isMax = true, summary = "Max over windows of [channels, length] rows, per channel (PyTorch's MaxPool1d)." }
+public struct AvgPool1DDefinition: PoolingDefinition { public static let name = "avgpool1d", dimensions = 1, isMax = false, summary = "Mean over windows of [channels, length] rows, per channel (PyTorch's AvgPool1d)." }
+public struct MaxPool2DDefinition: PoolingDefinition { public static let name = "maxpool2d", dimensions = 2, isMax = true, summary = "Max over windows of [channels, height, width] rows, per channel (PyTorch's MaxPool2d)." }
+public struct AvgPool2DDefinition: PoolingDefinition { public static let name = "avgpool2d", dimensions = 2, isMax = false, summary = "Mean over windows of [channels, height, width] rows, per channel (PyTorch's AvgPool2d)." }
 
 /// The mean over every position of each channel: [C, …] rows become [C].
 public final class GlobalAveragePool<T: Scalar>: Layer {

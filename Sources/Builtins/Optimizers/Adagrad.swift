@@ -2,9 +2,8 @@ import GradwellProtocols
 
 /// Adagrad (Duchi et al. 2011): s += g²; θ -= lr·g/(√s + ε), s starting at `initial_accumulator`.
 public struct Adagrad: Optimizer {
-    public static let name = "adagrad"
+    public static let name = "adagrad", defaultLearningRate = 0.01
     public static let summary = "Adagrad (Duchi et al. 2011): s += g², θ -= lr·g/(√s+ε)."
-    public static let defaultLearningRate = 0.01
     public static let parameters: [ParameterSpec] = [
         .number("epsilon", default: 1e-10, min: 0, exclusiveMin: true, "Added to the denominator (PyTorch's default)."),
         .number("initial_accumulator", default: 0, min: 0, "Starting value of s."),

@@ -7,9 +7,8 @@ import Glibc
 /// decoupled (θ -= lr·wd·θ before the step, AdamW of Loshchilov and Hutter 2019; `adamw` is
 /// the preset that sets it).
 public struct Adam: Optimizer {
-    public static let name = "adam"
+    public static let name = "adam", defaultLearningRate = 0.001
     public static let summary = "Adam (Kingma and Ba 2014): bias-corrected first and second moments; weight_decay is L2 added to g (PyTorch Adam) or decoupled (AdamW)."
-    public static let defaultLearningRate = 0.001
     public static let parameters: [ParameterSpec] = [
         .number("beta1", default: 0.9, min: 0, max: 1, exclusiveMax: true, "Decay of the gradient average."),
         .number("beta2", default: 0.999, min: 0, max: 1, exclusiveMax: true, "Decay of the squared-gradient average."),

@@ -2,9 +2,8 @@ import GradwellProtocols
 
 /// Plain gradient descent: θ ← θ - lr · g.
 public struct GradientDescent: Optimizer {
-    public static let name = "gd"
+    public static let name = "gd", defaultLearningRate = 0.01
     public static let summary = "Gradient descent: θ ← θ - lr·g (batch, mini-batch or stochastic by batch_size)."
-    public static let defaultLearningRate = 0.01
     public static let parameters: [ParameterSpec] = []
     public let slots: [StateSlot] = []
     public init(config: ResolvedConfig) {}

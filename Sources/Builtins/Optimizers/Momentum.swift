@@ -5,9 +5,8 @@ import GradwellProtocols
 /// The course averages (v = βv + (1-β)g); PyTorch accumulates without dampening (v = βv + g),
 /// which is the course's rule with lr scaled by 1/(1-β).
 public struct Momentum: Optimizer {
-    public static let name = "momentum"
+    public static let name = "momentum", defaultLearningRate = 0.01
     public static let summary = "Momentum: v = βv + (1-β)g (course) or v = βv + g (pytorch); θ -= lr·v, or lr·(βv + g) with nesterov."
-    public static let defaultLearningRate = 0.01
     public static let parameters: [ParameterSpec] = [
         .number("beta", default: 0.9, min: 0, max: 1, exclusiveMax: true, "Momentum coefficient β."),
         .choice("form", ["course", "pytorch"], default: "course", "course: v = βv + (1-β)g; pytorch: v = βv + g (SGD momentum, dampening 0)."),

@@ -2,9 +2,8 @@ import GradwellProtocols
 
 /// RMSprop (Hinton 2012, lecture 6e): s = βs + (1-β)g²; θ -= lr·g/(√s + ε).
 public struct RMSprop: Optimizer {
-    public static let name = "rmsprop"
+    public static let name = "rmsprop", defaultLearningRate = 0.001
     public static let summary = "RMSprop (Hinton 2012): s = βs + (1-β)g², θ -= lr·g/(√s+ε). PyTorch's default is beta 0.99."
-    public static let defaultLearningRate = 0.001
     public static let parameters: [ParameterSpec] = [
         .number("beta", default: 0.999, min: 0, max: 1, exclusiveMax: true, "Decay of the squared-gradient average (PyTorch's alpha)."),
         .number("epsilon", default: 1e-8, min: 0, exclusiveMin: true, "Added to the denominator for stability."),

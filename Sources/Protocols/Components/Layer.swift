@@ -80,6 +80,22 @@ extension Layer {
     public var workspaceUnits: Int { 0 }
 }
 
+/// A layer whose output ends in an activation it applies itself (dense, a convolution, an
+/// activation layer): the loss may take the activation over, and the layer then outputs logits.
+public protocol EndsInActivation: Layer {
+    var activation: Activation { get set }
+}
+
+extension EndsInActivation {
+    public var outputActivation: Activation? { activation }
+
+    public func handOverActivation(_ handed: Activation) -> Bool {
+        guard activation == handed else { return false }
+        activation = .linear
+        return true
+    }
+}
+
 /// What a layer is built from besides its config.
 public struct LayerContext {
     /// Width of the rows the layer receives (the product of `inputShape`).
