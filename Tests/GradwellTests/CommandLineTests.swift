@@ -4,22 +4,9 @@ import Testing
 /// The command line is one table of commands and options: the usage PROTOCOL.md shows is the
 /// binary's, options belong to their commands, and every refusal exits 2 with a reason.
 @Suite struct CommandLineTests {
-    func standardOutput(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: hostBinary)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
-
     @Test func theDocumentedUsageIsTheBinarys() throws {
         let document = try String(contentsOf: repositoryRoot.appendingPathComponent("plugins-spec/PROTOCOL.md"), encoding: .utf8)
-        let (status, usage) = try standardOutput(["--help"])
+        let (status, usage) = try runBinaryForOutput(["--help"])
         #expect(status == 0)
         #expect(document.contains("`gradwell --help` prints:\n\n```\n" + usage + "```"), "PROTOCOL.md §10 differs from `gradwell --help`")
     }
@@ -55,7 +42,7 @@ import Testing
     }
 
     @Test func checkTakesItsOptionsInAnyOrder() throws {
-        let (status, text) = try standardOutput(["--only", "adam", "check", "--kind=optimizer"])
+        let (status, text) = try runBinaryForOutput(["--only", "adam", "check", "--kind=optimizer"])
         #expect(status == 0)
         #expect(text.hasSuffix("1 passed, 0 failed\n"), "\(text)")
     }

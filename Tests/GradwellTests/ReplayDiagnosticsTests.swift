@@ -102,32 +102,18 @@ import Testing
 
     @Test(arguments: [["help", "run"], ["run", "--help"], ["check", "--help"], ["help", "replay"], ["report", "--help"], ["help"]])
     func everyCommandHasItsOwnHelp(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: hostBinary)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text) = try runBinaryForOutput(arguments)
+        #expect(status == 0)
         let command = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
         #expect(text.hasPrefix("usage: gradwell \(command.map { $0 + " " } ?? "")"), "\(text.prefix(80))")
     }
 
     @Test func checkOnlyRunsTheNamedComponents() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: hostBinary)
-        process.arguments = ["check", "--only", "adam,l2"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text) = try runBinaryForOutput(["check", "--only", "adam,l2"])
+        #expect(status == 0)
         #expect(text.contains("optimizer adam") && text.contains("regularizer l2") && !text.contains("optimizer momentum"))
         #expect(text.hasSuffix("2 passed, 0 failed\n"))
-        let (status, message) = try runBinary(["check", "--only", "adma"])
-        #expect(status == 2 && message.contains("did you mean 'adam'?"))
+        let (refused, message) = try runBinary(["check", "--only", "adma"])
+        #expect(refused == 2 && message.contains("did you mean 'adam'?"))
     }
 }

@@ -188,19 +188,30 @@ func temporaryDirectory() throws -> URL {
 /// Runs the host binary with `arguments` (no stdin; SIGTERM after `seconds` when given) and
 /// returns (exit status, stderr).
 func runBinary(_ arguments: [String], stopAfter seconds: Double? = nil) throws -> (Int32, String) {
+    try runBinary(arguments, stopAfter: seconds, reading: \.standardError)
+}
+
+/// Runs the host binary with `arguments` and returns (exit status, stdout).
+func runBinaryForOutput(_ arguments: [String]) throws -> (Int32, String) {
+    try runBinary(arguments, stopAfter: nil, reading: \.standardOutput)
+}
+
+private func runBinary(_ arguments: [String], stopAfter seconds: Double?,
+                       reading stream: ReferenceWritableKeyPath<Process, Any?>) throws -> (Int32, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: hostBinary)
     process.arguments = arguments
-    let errors = Pipe()
-    process.standardError = errors
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    let pipe = Pipe()
+    process[keyPath: stream] = pipe
     try process.run()
     if let seconds {
         usleep(UInt32(seconds * 1_000_000))
         process.terminate()  // SIGTERM
     }
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     return (process.terminationStatus, text)
 }
