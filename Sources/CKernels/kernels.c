@@ -94,8 +94,31 @@ RELU_BACKWARD(gw_relu_backward_f64, double, uint64_t)
 ADAM(gw_adam_f32, float, GW_SQRTF)
 ADAM(gw_adam_f64, double, GW_SQRT)
 
+// Each column is summed over the rows in order from 0, whatever the width, so every branch gives
+// the same bits. Up to 16 columns (a small layer's bias gradient) the sums stay in registers: a
+// width known when compiled lets the compiler unroll the row's loop, where a running sum in
+// memory waits for its own store on every row.
+#define COLUMN_SUMS_OF_WIDTH(T, W)                                                                \
+    case W: {                                                                                     \
+        T acc[W] = {0};                                                                           \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                                    \
+            const T *restrict row = x + r * W;                                                    \
+            for (int c = 0; c < W; c++) acc[c] += row[c];                                         \
+        }                                                                                         \
+        for (int c = 0; c < W; c++) sums[c] = acc[c];                                             \
+        return;                                                                                   \
+    }
 #define COLUMN_SUMS(NAME, T)                                                                      \
     GW_CLONES void NAME(const T *restrict x, T *restrict sums, ptrdiff_t rows, ptrdiff_t columns) { \
+        switch (columns) {                                                                        \
+            COLUMN_SUMS_OF_WIDTH(T, 1) COLUMN_SUMS_OF_WIDTH(T, 2) COLUMN_SUMS_OF_WIDTH(T, 3)      \
+            COLUMN_SUMS_OF_WIDTH(T, 4) COLUMN_SUMS_OF_WIDTH(T, 5) COLUMN_SUMS_OF_WIDTH(T, 6)      \
+            COLUMN_SUMS_OF_WIDTH(T, 7) COLUMN_SUMS_OF_WIDTH(T, 8) COLUMN_SUMS_OF_WIDTH(T, 9)      \
+            COLUMN_SUMS_OF_WIDTH(T, 10) COLUMN_SUMS_OF_WIDTH(T, 11) COLUMN_SUMS_OF_WIDTH(T, 12)   \
+            COLUMN_SUMS_OF_WIDTH(T, 13) COLUMN_SUMS_OF_WIDTH(T, 14) COLUMN_SUMS_OF_WIDTH(T, 15)   \
+            COLUMN_SUMS_OF_WIDTH(T, 16)                                                           \
+            default: break;                                                                       \
+        }                                                                                         \
         for (ptrdiff_t c = 0; c < columns; c++) sums[c] = 0;                                      \
         for (ptrdiff_t r = 0; r < rows; r++) {                                                    \
             const T *restrict row = x + r * columns;                                              \

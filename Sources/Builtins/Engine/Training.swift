@@ -6,6 +6,7 @@ import Glibc
 extension Model {
     /// Trains on `data` as `plan` says, reporting through `observer`. Never throws: divergence,
     /// cancellation and early stopping are part of the result.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public func train(_ plan: TrainingPlan, data: Dataset, observer: TrainingObserver) -> TrainingResult {
         let started = monotonicMilliseconds()
         // The model remembers the statistics its inputs were normalized with, for `predict`.
