@@ -16,20 +16,49 @@ public struct BinaryCrossEntropy: Loss {
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func cost<T: Scalar>(output: Tensor<T>, targets: Tensor<T>) -> Double {
         var total = 0.0
-        for i in 0..<output.count {
-            let z = Double(output.storage[i]), y = Double(targets.storage[i])
-            total += max(z, 0) - z * y + Double.log1p(Double.exp(-abs(z)))
+        output.storage.withUnsafeBufferPointer { z in
+            targets.storage.withUnsafeBufferPointer { y in
+                for i in 0..<output.count { total += Self.term(z[i], y[i]) }
+            }
         }
         return total / Double(max(output.rows, 1))
     }
 
     @_specialize(where T == Float) @_specialize(where T == Double)
     public func gradient<T: Scalar>(output: Tensor<T>, targets: Tensor<T>, into gradient: inout Tensor<T>) {
+        _ = pass(output: output, targets: targets, into: &gradient, cost: false)
+    }
+
+    /// Both in one pass over the outputs, each computed exactly as `cost` and `gradient` do.
+    @_specialize(where T == Float) @_specialize(where T == Double)
+    public func costAndGradient<T: Scalar>(output: Tensor<T>, targets: Tensor<T>, into gradient: inout Tensor<T>) -> Double {
+        pass(output: output, targets: targets, into: &gradient, cost: true)
+    }
+
+    /// One output's cost, in Double: max(z, 0) - z·y + log(1 + e^-|z|).
+    @inline(__always)
+    private static func term<T: Scalar>(_ output: T, _ target: T) -> Double {
+        let z = Double(output), y = Double(target)
+        return max(z, 0) - z * y + Double.log1p(Double.exp(-abs(z)))
+    }
+
+    /// The gradient (sigmoid(z) - y)/rows, in T, and the mean cost when `cost` is set.
+    @inline(__always)
+    private func pass<T: Scalar>(output: Tensor<T>, targets: Tensor<T>, into gradient: inout Tensor<T>, cost: Bool) -> Double {
         gradient.resize(rows: output.rows, columns: output.columns)
-        let scale = 1 / T(max(output.rows, 1))
-        for i in 0..<output.count {
-            gradient.storage[i] = (Activation.sigmoid(output.storage[i]) - targets.storage[i]) * scale
+        let scale = 1 / T(max(output.rows, 1)), count = output.count
+        var total = 0.0
+        output.storage.withUnsafeBufferPointer { z in
+            targets.storage.withUnsafeBufferPointer { y in
+                gradient.storage.withUnsafeMutableBufferPointer { g in
+                    for i in 0..<count {
+                        if cost { total += Self.term(z[i], y[i]) }
+                        g[i] = (Activation.sigmoid(z[i]) - y[i]) * scale
+                    }
+                }
+            }
         }
+        return total / Double(max(output.rows, 1))
     }
 
     /// A row is right when every output, thresholded at 0.5, equals its target (the course's `a > 0.5`).
