@@ -45,7 +45,6 @@ public struct Registry: @unchecked Sendable {
                         data: [ConfigEntry(key: "name", value: .string(type.name)),
                                ConfigEntry(key: "origins", value: .array([.string(existing.origin), .string(origin)]))])
                 }
-                try Self.checkSchema(kind, type.name, type.parameters, origin: origin)
                 var parameters = type.parameters
                 if let optimizer = type as? any Optimizer.Type {
                     guard !parameters.contains(where: { $0.name == "lr" }) else {
@@ -54,8 +53,9 @@ public struct Registry: @unchecked Sendable {
                             data: [ConfigEntry(key: "name", value: .string(type.name))])
                     }
                     parameters.insert(.learningRate(default: optimizer.defaultLearningRate), at: 0)
-                    try Self.checkSchema(kind, type.name, parameters, origin: origin)
                 }
+                // One check of the schema requests see (an optimizer's with its `lr`, whose default must be > 0).
+                try Self.checkSchema(kind, type.name, parameters, origin: origin)
                 copy.entries[kind, default: []].append(
                     Entry(kind: kind, name: type.name, parameters: parameters, summary: type.summary,
                           origin: origin, type: type))
